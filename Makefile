@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make book` (no Docker needed) and `make test` (needs a Docker engine).
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+AIRFLOW_VERSIONS := $(shell $(PYTHON) -c "import sys; sys.path.insert(0, 'environments'); from airflow_lab.settings import SUPPORTED_AIRFLOW_VERSIONS as v; print(' '.join(v))")
+LABS := $(shell find labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+
+.PHONY: book test labs images lint bench cleanup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per dependency set: re-install only when pyproject.toml changes.
+$(VENV)/.book: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[book]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[book,test]'
+	touch $@ $(VENV)/.book
+
+## Build the HTML book from the notebooks' stored (nbval-verified) outputs. -W: a warning fails the build.
+book: $(VENV)/.book
+	$(BIN)/jb build . -W -n --keep-going
+	@echo "The book is in _build/html/index.html"
+
+## Build the images, then run every test: unit, DAG integrity, ruff, the kit end to end, compose, and the labs.
+test: $(VENV)/.test images
+	$(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider
+
+images: $(VENV)/.test
+	$(BIN)/airflow-lab images $(foreach v,$(AIRFLOW_VERSIONS),--airflow-version $(v))
+
+## Re-execute the labs in place, refreshing the outputs the book renders and nbval compares.
+labs: $(VENV)/.test images
+	for nb in $(LABS); do \
+	  (cd $$(dirname $$nb) && ../../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=900 $$(basename $$nb)); \
+	done
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(VENV)/.test images
+	$(BIN)/python benchmarks/bench.py
+
+cleanup: $(VENV)/.test
+	$(BIN)/airflow-lab cleanup
+
+clean:
+	rm -rf _build

@@ -1,0 +1,146 @@
+"""``airflow-lab``: the command-line contract other programs call (documented in the README).
+
+Exit codes: 0 success; 1 the DAG run finished but did not succeed; 2 the environment could not do
+what was asked (no Docker, image build failed, DAG import error, timeout, bad arguments); 130 interrupted.
+Progress goes to stderr; ``run`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import settings as s
+from .errors import LabError
+
+
+def _config_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    section, dot, option = key.partition(".")
+    if not sep or not dot or not section or not option:
+        raise argparse.ArgumentTypeError(f"expected SECTION.OPTION=VALUE (e.g. core.parallelism=4), got {text!r}")
+    return f"{section}__{option}", value
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"--conf is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--conf must be a JSON object, e.g. '{\"rows\": 10}'")
+    return value
+
+
+def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) -> None:
+    from .environment import ENVIRONMENTS
+
+    parser.add_argument("env", choices=sorted(ENVIRONMENTS), help="which environment to start")
+    parser.add_argument("--airflow-version", default=s.AIRFLOW_VERSION, choices=s.SUPPORTED_AIRFLOW_VERSIONS)
+    parser.add_argument("--dags", required=dags_required, help="DAG folder, mounted read-only")
+    parser.add_argument("--parallelism", type=int, help="[core] parallelism")
+    parser.add_argument(
+        "--config",
+        type=_config_pair,
+        action="append",
+        default=[],
+        metavar="SECTION.OPTION=VALUE",
+        help="any Airflow option, repeatable",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="airflow-lab", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    images = sub.add_parser("images", help="build or update the images (cached: a no-op when nothing changed)")
+    images.add_argument(
+        "--airflow-version",
+        action="append",
+        choices=s.SUPPORTED_AIRFLOW_VERSIONS,
+        help=f"repeatable; default {s.AIRFLOW_VERSION}",
+    )
+    images.add_argument(
+        "--refresh-constraints",
+        action="store_true",
+        help="rebuild unpinned and write pip freeze to environments/images/airflow/constraints-V.txt",
+    )
+    images.add_argument("--force", action="store_true", help="rebuild even if up to date")
+
+    up = sub.add_parser("up", help="start an environment and keep it running until Ctrl-C")
+    _add_environment_args(up, dags_required=False)
+
+    run = sub.add_parser("run", help="start, trigger a DAG, wait, print the run as JSON, tear down")
+    _add_environment_args(run, dags_required=True)
+    run.add_argument("--dag-id", required=True)
+    run.add_argument("--conf", type=_json_object, default=None, help="DAG run conf as a JSON object")
+    run.add_argument("--timeout", type=float, default=None, help=f"seconds (default {s.settings().run_timeout:.0f})")
+    run.add_argument("--logs", action="store_true", help="add each try's task log to the JSON")
+
+    sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
+    return p
+
+
+def _environment(args: argparse.Namespace):
+    from .environment import ENVIRONMENTS
+
+    return ENVIRONMENTS[args.env](
+        airflow_version=args.airflow_version, dags=args.dags, parallelism=args.parallelism, **dict(args.config)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except LabError as exc:
+        print(f"airflow-lab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("airflow-lab: interrupted; everything it started has been removed", file=sys.stderr)
+        return 130
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from .images import ensure_images, refresh_constraints
+
+    versions = tuple(args.airflow_version or [s.AIRFLOW_VERSION])
+    if args.refresh_constraints:
+        for version in versions:
+            print(f"wrote {refresh_constraints(version)}", file=sys.stderr)
+    for name, image_id in ensure_images(versions, force=args.force).items():
+        print(f"{name} {image_id[7:19]}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    with _environment(args).start() as lab:
+        creds = lab.credentials
+        print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
+        print(f"  username: {creds['username']}\n  password: {creds['password']}")
+        print("Press Ctrl-C to stop and remove it.", flush=True)
+        while True:
+            time.sleep(3600)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    with _environment(args).start() as lab:
+        result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs)
+    print(result.to_json())
+    return 0 if result.succeeded else 1
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from .environment import remove_labelled
+
+    removed = remove_labelled()
+    print(", ".join(f"{n} {kind}" for kind, n in removed.items()) + " removed")
+    return 0
+
+
+COMMANDS = {"images": cmd_images, "up": cmd_up, "run": cmd_run, "cleanup": cmd_cleanup}
+
+if __name__ == "__main__":
+    sys.exit(main())

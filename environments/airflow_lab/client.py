@@ -1,0 +1,247 @@
+"""One interface over Airflow's REST API, for both majors.
+
+* Airflow 3: API v2, JWT from the auth manager's ``/auth/token``, via the official ``apache-airflow-client``.
+* Airflow 2: API v1 with basic auth. ``apache-airflow-client`` 3.x speaks only v2 and one venv holds one
+  version of it, so v1 is a thin adapter over ``requests`` returning the same records.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import requests
+
+from .records import TaskInstanceRecord, TaskTry, parse_time
+
+
+class AirflowAPI(Protocol):
+    def health(self) -> dict[str, str]: ...
+    def dag_ids(self) -> list[str]: ...
+    def import_errors(self) -> dict[str, str]: ...
+    def unpause(self, dag_id: str) -> None: ...
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str: ...
+    def run_state(self, dag_id: str, run_id: str) -> str: ...
+    def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]: ...
+    def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str: ...
+
+
+def _status(component: dict[str, Any] | None) -> str:
+    return (component or {}).get("status") or "unknown"
+
+
+def _health_summary(body: dict[str, Any]) -> dict[str, str]:
+    summary = {
+        "metadatabase": _status(body.get("metadatabase")),
+        "scheduler": _status(body.get("scheduler")),
+        "triggerer": _status(body.get("triggerer")),
+    }
+    if "dag_processor" in body:
+        summary["dag-processor"] = _status(body.get("dag_processor"))
+    return summary
+
+
+class V2Client:
+    """Airflow 3 through the official client."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        import airflow_client.client as ac
+
+        self.base_url = base_url.rstrip("/")
+        self._ac = ac
+        self._auth = (username, password)
+        self._api: Any = None
+
+    def _client(self) -> Any:
+        if self._api is None:
+            response = requests.post(
+                f"{self.base_url}/auth/token",
+                json={"username": self._auth[0], "password": self._auth[1]},
+                timeout=10,
+            )
+            response.raise_for_status()
+            config = self._ac.Configuration(host=self.base_url, access_token=response.json()["access_token"])
+            self._api = self._ac.ApiClient(config)
+        return self._api
+
+    def health(self) -> dict[str, str]:
+        response = requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+        response.raise_for_status()
+        return _health_summary(response.json())
+
+    def dag_ids(self) -> list[str]:
+        dags = self._ac.DAGApi(self._client()).get_dags(limit=1000).dags
+        return sorted(d.dag_id for d in dags)
+
+    def import_errors(self) -> dict[str, str]:
+        errors = self._ac.ImportErrorApi(self._client()).get_import_errors(limit=1000).import_errors
+        return {e.filename: e.stack_trace for e in errors}
+
+    def unpause(self, dag_id: str) -> None:
+        self._ac.DAGApi(self._client()).patch_dag(dag_id, self._ac.DAGPatchBody(is_paused=False))
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        # logical_date=None: a manual run not tied to a data interval, the Airflow 3 default
+        body = self._ac.TriggerDAGRunPostBody.from_dict({"logical_date": None, "conf": conf or {}})
+        return self._ac.DagRunApi(self._client()).trigger_dag_run(dag_id, body).dag_run_id
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return str(self._ac.DagRunApi(self._client()).get_dag_run(dag_id, run_id).state.value)
+
+    def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
+        api = self._ac.TaskInstanceApi(self._client())
+        records = []
+        for ti in api.get_task_instances(dag_id, run_id, limit=1000).task_instances:
+            history = api.get_task_instance_tries(dag_id, run_id, ti.task_id, map_index=ti.map_index)
+            tries = tuple(
+                TaskTry(
+                    try_number=t.try_number,
+                    state=_value(t.state),
+                    start_date=t.start_date,
+                    end_date=t.end_date,
+                    hostname=t.hostname,
+                    log=self.log(dag_id, run_id, ti.task_id, t.try_number, ti.map_index) if with_logs else None,
+                )
+                for t in sorted(history.task_instances, key=lambda t: t.try_number)
+            )
+            records.append(
+                TaskInstanceRecord(
+                    task_id=ti.task_id,
+                    map_index=ti.map_index,
+                    state=_value(ti.state),
+                    try_number=ti.try_number,
+                    start_date=ti.start_date,
+                    end_date=ti.end_date,
+                    hostname=ti.hostname,
+                    queue=ti.queue,
+                    pool=ti.pool,
+                    tries=tries,
+                )
+            )
+        return sorted(records, key=lambda r: (r.task_id, r.map_index))
+
+    def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
+        response = requests.get(
+            f"{self.base_url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"full_content": "true", "map_index": map_index},
+            headers={
+                "Authorization": f"Bearer {self._client().configuration.access_token}",
+                "Accept": "application/json",
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        return _log_text(response.json().get("content"))
+
+
+def _value(state: Any) -> str | None:
+    return None if state is None else str(getattr(state, "value", state))
+
+
+def _log_text(content: Any) -> str:
+    """Airflow 3 serves structured log lines (dicts with ``event``); Airflow 2 serves text."""
+    if isinstance(content, str):
+        return content
+    lines = []
+    for item in content or []:
+        if isinstance(item, dict):
+            stamp = f"[{item['timestamp']}] " if item.get("timestamp") else ""
+            level = f"{item['level'].upper()} - " if item.get("level") else ""
+            lines.append(f"{stamp}{level}{item.get('event', '')}")
+        else:
+            lines.append(str(item))
+    return "\n".join(lines)
+
+
+class V1Client:
+    """Airflow 2 through REST API v1 with basic auth (a thin adapter returning the same records)."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = requests.Session()
+        self._session.auth = (username, password)
+        self._session.headers["Accept"] = "application/json"
+
+    def _get(self, path: str, **params: Any) -> Any:
+        response = self._session.get(f"{self.base_url}/api/v1{path}", params=params, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def health(self) -> dict[str, str]:
+        response = requests.get(f"{self.base_url}/health", timeout=5)
+        response.raise_for_status()
+        return _health_summary(response.json())
+
+    def dag_ids(self) -> list[str]:
+        return sorted(d["dag_id"] for d in self._get("/dags", limit=1000)["dags"])
+
+    def import_errors(self) -> dict[str, str]:
+        return {e["filename"]: e["stack_trace"] for e in self._get("/importErrors", limit=1000)["import_errors"]}
+
+    def unpause(self, dag_id: str) -> None:
+        response = self._session.patch(
+            f"{self.base_url}/api/v1/dags/{dag_id}",
+            params={"update_mask": "is_paused"},
+            json={"is_paused": False},
+            timeout=30,
+        )
+        response.raise_for_status()
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        response = self._session.post(
+            f"{self.base_url}/api/v1/dags/{dag_id}/dagRuns", json={"conf": conf or {}}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self._get(f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
+        records = []
+        for ti in self._get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]:
+            path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}"
+            if ti["map_index"] >= 0:
+                path += f"/{ti['map_index']}"
+            history = self._get(f"{path}/tries")["task_instances"]
+            tries = tuple(
+                TaskTry(
+                    try_number=t["try_number"],
+                    state=t["state"],
+                    start_date=parse_time(t["start_date"]),
+                    end_date=parse_time(t["end_date"]),
+                    hostname=t["hostname"] or None,
+                    log=self.log(dag_id, run_id, ti["task_id"], t["try_number"], ti["map_index"])
+                    if with_logs
+                    else None,
+                )
+                for t in sorted(history, key=lambda t: t["try_number"])
+            )
+            records.append(
+                TaskInstanceRecord(
+                    task_id=ti["task_id"],
+                    map_index=ti["map_index"],
+                    state=ti["state"],
+                    try_number=ti["try_number"],
+                    start_date=parse_time(ti["start_date"]),
+                    end_date=parse_time(ti["end_date"]),
+                    hostname=ti["hostname"] or None,
+                    queue=ti["queue"],
+                    pool=ti["pool"],
+                    tries=tries,
+                )
+            )
+        return sorted(records, key=lambda r: (r.task_id, r.map_index))
+
+    def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
+        body = self._get(
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            full_content="true",
+            map_index=map_index,
+        )
+        return _log_text(body.get("content"))
+
+
+def api_for(airflow_version: str, base_url: str, username: str, password: str) -> AirflowAPI:
+    if int(airflow_version.split(".")[0]) >= 3:
+        return V2Client(base_url, username, password)
+    return V1Client(base_url, username, password)

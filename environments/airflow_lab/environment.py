@@ -1,0 +1,494 @@
+"""An Airflow environment is a value: print it, compare it, start it with ``with``.
+
+    >>> env = local(dags="dags/executors", parallelism=4)
+    >>> with env.start() as lab:
+    ...     result = lab.run("local_fanout")
+
+``Environment`` describes *what* to start (executor, Airflow version, DAG folder, config); ``Lab`` is a
+started environment: its containers, its API client and its credentials. Variants (Celery with N workers,
+secrets backends) add services and components to the same description; the start-up, health checks,
+runs and teardown below serve them all.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import os
+import secrets
+import signal
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from rich.console import Console
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from . import settings as s
+from .client import AirflowAPI, api_for
+from .docker import docker_client
+from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
+from .records import RunResult
+
+console = Console(stderr=True)
+
+TERMINAL_RUN_STATES = {"success", "failed"}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One long-running Airflow process in its own container (api-server, scheduler, ...)."""
+
+    name: str
+    command: tuple[str, ...]
+    #: The key in the health endpoint's answer that reports this component, if any.
+    health_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What to start. Immutable: ``env.with_config(...)`` returns a new value."""
+
+    name: str
+    executor: str
+    airflow_version: str = s.AIRFLOW_VERSION
+    dags: Path | None = None
+    parallelism: int | None = None
+    config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.dags is not None:
+            dags = Path(self.dags).resolve()
+            if not dags.is_dir():
+                raise LabError(f"The DAG folder {dags} does not exist (or is not a folder).")
+            object.__setattr__(self, "dags", dags)
+        object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
+
+    def __repr__(self) -> str:
+        parts = [f"{self.name!r}", f"executor={self.executor}", f"airflow={self.airflow_version}"]
+        if self.dags:
+            parts.append(f"dags={_short(self.dags)}")
+        if self.parallelism is not None:
+            parts.append(f"parallelism={self.parallelism}")
+        parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
+        return f"Environment({', '.join(parts)})"
+
+    @property
+    def major(self) -> int:
+        return int(self.airflow_version.split(".")[0])
+
+    def with_config(self, **options: Any) -> Environment:
+        """Airflow options as ``section__key=value``, e.g. ``with_config(core__parallelism=1)``."""
+        merged = {**self.config, **{k: str(v) for k, v in options.items()}}
+        return replace(self, config=merged)
+
+    def components(self) -> list[Component]:
+        if self.major >= 3:
+            api = Component("api-server", ("airflow", "api-server", "--port", str(s.API_PORT)), "metadatabase")
+        else:
+            api = Component("webserver", ("airflow", "webserver", "--port", str(s.API_PORT)), "metadatabase")
+        return [
+            api,
+            Component("scheduler", ("airflow", "scheduler"), "scheduler"),
+            Component("dag-processor", ("airflow", "dag-processor"), "dag-processor"),
+            Component("triggerer", ("airflow", "triggerer"), "triggerer"),
+        ]
+
+    def airflow_config(self, secrets_: Secrets) -> dict[str, str]:
+        """Environment variables every Airflow container of this environment shares."""
+        api_host = f"airflow-{self.components()[0].name}"
+        conf = {
+            "core__executor": self.executor,
+            "core__load_examples": "False",
+            "core__fernet_key": secrets_.fernet_key,
+            "database__sql_alchemy_conn": (
+                f"postgresql+psycopg2://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/airflow"
+            ),
+            "logging__worker_log_server_port": str(s.WORKER_LOG_SERVER_PORT),
+        }
+        if self.major >= 3:
+            conf |= {
+                # Every component signs and checks task tokens with this key: it must be the same everywhere.
+                "api_auth__jwt_secret": secrets_.jwt_secret,
+                "api__secret_key": secrets_.secret_key,
+                # Task runners report to the API server's Execution API, not to the database.
+                "core__execution_api_server_url": f"http://{api_host}:{s.API_PORT}/execution/",
+                "api__workers": "1",
+                "core__simple_auth_manager_users": f"{secrets_.username}:admin",
+                "core__simple_auth_manager_passwords_file": f"{s.AIRFLOW_HOME}/passwords.json",
+            }
+        else:
+            conf |= {
+                "webserver__secret_key": secrets_.secret_key,
+                "webserver__workers": "1",
+                "api__auth_backends": "airflow.providers.fab.auth_manager.api.auth.backend.basic_auth",
+                "scheduler__standalone_dag_processor": "True",
+            }
+        if self.parallelism is not None:
+            conf["core__parallelism"] = str(self.parallelism)
+        conf |= dict(self.config)
+        return {f"AIRFLOW__{k.upper()}": v for k, v in conf.items()}
+
+    def init_command(self, secrets_: Secrets) -> list[str]:
+        """Migrate the metadata database (and, on Airflow 2, create the API user)."""
+        script = "airflow db migrate"
+        if self.major < 3:
+            script += (
+                ' && airflow users create --role Admin --username "$AIRFLOW_LAB_USER" '
+                '--password "$AIRFLOW_LAB_PASSWORD" --email lab@example.invalid --firstname Lab --lastname User'
+            )
+        return ["bash", "-c", script]
+
+    def start(self, show_progress: bool = True) -> Lab:
+        return Lab(self, show_progress=show_progress).start()
+
+
+def local(
+    airflow_version: str = s.AIRFLOW_VERSION,
+    dags: str | Path | None = None,
+    parallelism: int | None = None,
+    **config: Any,
+) -> Environment:
+    """Postgres + API server + scheduler + DAG processor + triggerer, with the LocalExecutor."""
+    return Environment("local", "LocalExecutor", airflow_version, dags, parallelism).with_config(**config)
+
+
+ENVIRONMENTS = {"local": local}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Generated per start; never reused between environments."""
+
+    username: str = "admin"
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    db_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    fernet_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    def __repr__(self) -> str:  # keep secrets out of tracebacks and notebook outputs
+        return f"Secrets(username={self.username!r}, password='***')"
+
+
+def _short(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+_LIVE: set[Lab] = set()
+
+
+@atexit.register
+def _stop_all_live() -> None:
+    """A Jupyter kernel restarted or a script ended without ``stop()``: remove what is still running."""
+    for lab in list(_LIVE):
+        lab.stop()
+
+
+class Lab:
+    """A started environment. Use as a context manager; ``stop()`` is safe to call twice."""
+
+    def __init__(self, env: Environment, show_progress: bool = True) -> None:
+        self.env = env
+        self.id = uuid.uuid4().hex[:8]
+        self.secrets = Secrets()
+        self.show_progress = show_progress
+        self.containers: dict[str, DockerContainer] = {}
+        self.network: Network | None = None
+        self.api: AirflowAPI | None = None
+        self.url: str | None = None
+        self.timings: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        state = f"running at {self.url}" if self.url else "stopped"
+        return f"Lab({self.env!r}, id={self.id}, {state})"
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def labels(self, role: str) -> dict[str, str]:
+        return {s.LABEL: "lab", f"{s.LABEL}.lab": self.id, f"{s.LABEL}.env": self.env.name, f"{s.LABEL}.role": role}
+
+    def __enter__(self) -> Lab:
+        if not self.url:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Lab:
+        from .images import ensure_images
+
+        docker_client()  # a clear error now if there is no engine
+        _LIVE.add(self)
+        began = time.monotonic()
+        try:
+            ensure_images((self.env.airflow_version,))
+            images_ready = time.monotonic()
+            self._start_containers()
+            self.timings = {
+                "images_s": round(images_ready - began, 2),
+                "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
+            }
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _container(self, role: str, image: str, hostname: str | None = None) -> DockerContainer:
+        container = DockerContainer(image, name=f"airflow-lab-{self.id}-{role}")
+        container.with_network(self.network).with_network_aliases(hostname or role)
+        container.with_kwargs(labels=self.labels(role), hostname=hostname or role)
+        self.containers[role] = container
+        return container
+
+    def _publish(self, container: DockerContainer, port: int) -> None:
+        # random host port, loopback only: a lab environment is never reachable from other machines
+        container.ports[f"{port}/tcp"] = (s.settings().bind_host,)  # type: ignore[assignment]
+
+    def _start_containers(self) -> None:
+        env, secrets_ = self.env, self.secrets
+        self.network = Network(docker_network_kw={"labels": self.labels("network")})
+        self.network.name = f"airflow-lab-{self.id}"
+        self.network.create()
+
+        with self._progress("Starting Postgres") as progress:
+            pg = self._container("postgres", s.postgres_image())
+            pg.with_envs(POSTGRES_USER="airflow", POSTGRES_PASSWORD=secrets_.db_password, POSTGRES_DB="airflow")
+            # a disposable lab database: durability settings off make migrations several times faster
+            pg.with_command(
+                ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            )
+            self._publish(pg, s.POSTGRES_PORT)
+            pg.start()
+            self._wait_until(
+                lambda: pg.exec(["pg_isready", "-h", "127.0.0.1", "-U", "airflow"]).exit_code == 0,
+                "postgres",
+                progress,
+                60,
+            )
+
+        airflow_env = env.airflow_config(secrets_) | {
+            "AIRFLOW_LAB_USER": secrets_.username,
+            "AIRFLOW_LAB_PASSWORD": secrets_.password,
+        }
+        image = s.airflow_image(env.airflow_version)
+
+        with self._progress("Migrating the metadata database") as progress:
+            init = self._container("init", image).with_envs(**airflow_env).with_command(env.init_command(secrets_))
+            init.start()
+            wrapped = init.get_wrapped_container()
+            self._wait_until(lambda: _exited(wrapped), "init", progress, 180)
+            if wrapped.attrs["State"]["ExitCode"] != 0:
+                raise ComponentUnhealthy("init (airflow db migrate)", "it exited with an error", _tail(init))
+
+        components = env.components()
+        for component in components:
+            c = self._container(component.name, image, hostname=f"airflow-{component.name}")
+            c.with_envs(**airflow_env).with_command(list(component.command))
+            if env.dags is not None:
+                c.with_volume_mapping(str(env.dags), s.DAGS_MOUNT, mode="ro")
+            if component == components[0]:  # the API server (webserver on Airflow 2)
+                self._publish(c, s.API_PORT)
+            c.start()
+
+        api_container = self.containers[components[0].name]
+        host_port = api_container.get_exposed_port(s.API_PORT)
+        self.url = f"http://{s.settings().bind_host}:{host_port}"
+        self.api = api_for(env.airflow_version, self.url, secrets_.username, secrets_.password)
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        expected = {c.health_key: c.name for c in self.env.components() if c.health_key}
+        deadline = time.monotonic() + s.settings().start_timeout
+        status: dict[str, str] = {}
+        with self._progress("Waiting for Airflow to be healthy") as progress:
+            while True:
+                for component in self.env.components():
+                    wrapped = self.containers[component.name].get_wrapped_container()
+                    if _exited(wrapped):
+                        raise ComponentUnhealthy(
+                            component.name,
+                            f"its container exited with code {wrapped.attrs['State']['ExitCode']}",
+                            _tail(self.containers[component.name]),
+                        )
+                try:
+                    status = self.api.health()
+                except Exception as exc:  # the API server is still starting
+                    status = {key: f"unreachable ({type(exc).__name__})" for key in expected}
+                waiting = [name for key, name in expected.items() if status.get(key) != "healthy"]
+                if not waiting:
+                    return
+                if time.monotonic() > deadline:
+                    name = waiting[0]
+                    raise ComponentUnhealthy(
+                        name,
+                        f"not healthy after {s.settings().start_timeout:.0f} s (health: {status})",
+                        _tail(self.containers[name]),
+                    )
+                progress(f"waiting for {', '.join(waiting)}")
+                time.sleep(s.settings().poll_interval)
+
+    def stop(self) -> None:
+        """Remove every container and the network of this lab. Idempotent; survives Ctrl-C."""
+        previous = _ignore_sigint()
+        try:
+            for container in reversed(list(self.containers.values())):
+                try:
+                    container.get_wrapped_container().remove(force=True, v=True)
+                except Exception:
+                    pass
+            self.containers.clear()
+            if self.network is not None and self.network._network is not None:
+                try:
+                    self.network.remove()
+                except Exception:
+                    pass
+            self.network = None
+            # whatever a half-finished start left without a Python handle, found by label
+            remove_labelled(lab_id=self.id)
+            self.url = None
+            self.api = None
+            _LIVE.discard(self)
+        finally:
+            _restore_sigint(previous)
+
+    # -- runs ------------------------------------------------------------------------------------------
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"url": self.url or "", "username": self.secrets.username, "password": self.secrets.password}
+
+    def logs(self, component: str, lines: int = 40) -> str:
+        return _tail(self.containers[component], lines)
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
+        """Wait until the DAG processor has parsed ``dag_id``; raise at once on import errors."""
+        api = self._api()
+        deadline = time.monotonic() + timeout
+        with self._progress(f"Waiting for the DAG processor to parse {dag_id}") as progress:
+            while True:
+                errors = api.import_errors()
+                if errors:
+                    raise DagImportError(errors)
+                found = api.dag_ids()
+                if dag_id in found:
+                    return
+                if time.monotonic() > deadline:
+                    raise DagNotFound(dag_id, found, str(self.env.dags))
+                progress(f"{len(found)} DAG(s) parsed so far")
+                time.sleep(s.settings().poll_interval)
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """Unpause and trigger ``dag_id``; returns the run id without waiting."""
+        self.wait_for_dag(dag_id)
+        api = self._api()
+        api.unpause(dag_id)
+        return api.trigger(dag_id, conf)
+
+    def wait(self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False) -> RunResult:
+        """Wait until the run is finished and return what Airflow recorded about it."""
+        api = self._api()
+        timeout = timeout or s.settings().run_timeout
+        deadline = time.monotonic() + timeout
+        with self._progress(f"Running {dag_id}") as progress:
+            while (state := api.run_state(dag_id, run_id)) not in TERMINAL_RUN_STATES:
+                if time.monotonic() > deadline:
+                    states = {ti.task_id: str(ti.state) for ti in api.task_instances(dag_id, run_id)}
+                    raise RunTimeout(dag_id, run_id, timeout, states, _tail(self.containers["scheduler"]))
+                tis = api.task_instances(dag_id, run_id)
+                counts: dict[str, int] = {}
+                for ti in tis:
+                    counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
+                progress(f"run {state}; tasks: " + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())))
+                time.sleep(s.settings().poll_interval)
+        return RunResult(
+            dag_id=dag_id,
+            run_id=run_id,
+            state=state,
+            airflow_version=self.env.airflow_version,
+            executor=self.env.executor,
+            task_instances=tuple(api.task_instances(dag_id, run_id, with_logs=logs)),
+        )
+
+    def run(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float | None = None, logs: bool = False
+    ) -> RunResult:
+        """Trigger ``dag_id``, wait for it to finish, and return the run as Airflow recorded it."""
+        return self.wait(dag_id, self.trigger(dag_id, conf), timeout, logs)
+
+    def _api(self) -> AirflowAPI:
+        if self.api is None:
+            raise LabError("This lab is not running: start it first (`with env.start() as lab:`).")
+        return self.api
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _progress(self, what: str) -> Iterator[Any]:
+        started = time.monotonic()
+        if not self.show_progress:
+            yield lambda detail: None
+            return
+        with console.status(what) as status:
+            yield lambda detail: status.update(f"{what} ({time.monotonic() - started:.0f} s): {detail}")
+        console.print(f"[green]✓[/] {what} ({time.monotonic() - started:.1f} s)")
+
+    def _wait_until(self, ready: Any, name: str, progress: Any, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise ComponentUnhealthy(name, f"not ready after {timeout:.0f} s", _tail(self.containers[name]))
+            progress("waiting")
+            time.sleep(s.settings().poll_interval)
+
+
+def _exited(wrapped: Any) -> bool:
+    wrapped.reload()
+    return wrapped.status in ("exited", "dead")
+
+
+def _tail(container: DockerContainer, lines: int = 30) -> str:
+    try:
+        raw = container.get_wrapped_container().logs(tail=lines).decode(errors="replace")
+    except Exception as exc:
+        return f"    (no logs: {exc})"
+    return "\n".join(f"    {line}" for line in raw.splitlines())
+
+
+def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
+    """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
+    client = docker_client()
+    selector = f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab"
+    removed = {"containers": 0, "networks": 0, "volumes": 0}
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        container.remove(force=True, v=True)
+        removed["containers"] += 1
+    for network in client.networks.list(filters={"label": selector}):
+        network.remove()
+        removed["networks"] += 1
+    for volume in client.volumes.list(filters={"label": selector}):
+        volume.remove(force=True)
+        removed["volumes"] += 1
+    return removed
+
+
+def _ignore_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)

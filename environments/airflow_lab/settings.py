@@ -1,0 +1,80 @@
+"""The one place for versions, image names, ports and timeouts.
+
+Compose files, labs, chapters, the CLI and the benchmarks read these values; nothing else
+hard-codes them. Every value can be overridden from the environment (``AIRFLOW_LAB_*``) so a
+workshop or a corporate network can adapt the kit without editing code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Airflow 3.3 is what the book teaches; 2.11 is the last 2.x and is used where the majors differ.
+AIRFLOW_VERSION = "3.3.2"
+AIRFLOW_2_VERSION = "2.11.2"
+SUPPORTED_AIRFLOW_VERSIONS = (AIRFLOW_VERSION, AIRFLOW_2_VERSION)
+AIRFLOW_EXTRAS = "celery,postgres,redis,cncf.kubernetes,hashicorp,amazon"
+
+POSTGRES_MAJOR = "15"
+REDIS_MAJOR = "7"
+
+#: Every image, container and network the kit creates carries this label (``cleanup`` finds them by it).
+LABEL = "io.airflow-lab"
+IMAGE_PREFIX = "airflow-lab"
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent
+IMAGES_DIR = ENVIRONMENTS_DIR / "images"
+COMPOSE_DIR = ENVIRONMENTS_DIR / "compose"
+PROJECT_DIR = ENVIRONMENTS_DIR.parent
+
+API_PORT = 8080
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+#: Where the task log server of a worker (here: the scheduler's LocalExecutor processes) listens.
+WORKER_LOG_SERVER_PORT = 8793
+
+AIRFLOW_HOME = "/opt/airflow"
+DAGS_MOUNT = f"{AIRFLOW_HOME}/dags"
+
+
+def airflow_image(version: str = AIRFLOW_VERSION) -> str:
+    return f"{IMAGE_PREFIX}/airflow:{version}"
+
+
+def postgres_image() -> str:
+    return f"{IMAGE_PREFIX}/postgres:{POSTGRES_MAJOR}"
+
+
+def redis_image() -> str:
+    return f"{IMAGE_PREFIX}/redis:{REDIS_MAJOR}"
+
+
+LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"
+PUBLIC_BASE_IMAGE = "debian:bookworm-slim"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"AIRFLOW_LAB_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time settings, read from ``AIRFLOW_LAB_*`` environment variables."""
+
+    #: ``auto``: the public Debian image if the engine has it or can pull it, else a local debootstrap base;
+    #: ``local``: always the local base (no pull is attempted); any other value is used as the base image.
+    base_image: str = field(default_factory=lambda: _env("BASE_IMAGE", "auto"))
+    debian_mirror: str = field(default_factory=lambda: _env("DEBIAN_MIRROR", "http://deb.debian.org/debian"))
+    #: A PEM bundle to trust in image builds (corporate TLS proxies). Empty: pip's configured ``cert``, if any.
+    ca_bundle: str = field(default_factory=lambda: _env("CA_BUNDLE", ""))
+    start_timeout: float = field(default_factory=lambda: float(_env("START_TIMEOUT", "180")))
+    run_timeout: float = field(default_factory=lambda: float(_env("RUN_TIMEOUT", "300")))
+    #: Host address published ports bind to. Loopback only: a lab environment is never exposed.
+    bind_host: str = field(default_factory=lambda: _env("BIND_HOST", "127.0.0.1"))
+    poll_interval: float = field(default_factory=lambda: float(_env("POLL_INTERVAL", "0.5")))
+
+
+def settings() -> Settings:
+    return Settings()

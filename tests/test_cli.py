@@ -1,0 +1,38 @@
+"""The airflow-lab command line: arguments are checked before anything starts."""
+
+from __future__ import annotations
+
+import pytest
+from airflow_lab.cli import main, parser
+
+
+def test_run_requires_dags_and_dag_id(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parser().parse_args(["run", "local"])
+    assert exit_.value.code == 2
+    assert "--dags" in capsys.readouterr().err
+
+
+def test_conf_must_be_a_json_object(capsys):
+    for bad in ("{not json", "[1, 2]"):
+        with pytest.raises(SystemExit):
+            parser().parse_args(["run", "local", "--dags", "dags", "--dag-id", "x", "--conf", bad])
+    assert "JSON" in capsys.readouterr().err
+
+
+def test_config_options_name_section_and_option():
+    args = parser().parse_args(["up", "local", "--config", "core.parallelism=4", "--config", "a.b=c=d"])
+    assert args.config == [("core__parallelism", "4"), ("a__b", "c=d")]
+    with pytest.raises(SystemExit):
+        parser().parse_args(["up", "local", "--config", "parallelism=4"])
+
+
+def test_unsupported_airflow_version_is_refused():
+    with pytest.raises(SystemExit):
+        parser().parse_args(["up", "local", "--airflow-version", "1.10.15"])
+
+
+def test_a_missing_dag_folder_exits_2_with_a_message(capsys, tmp_path):
+    code = main(["run", "local", "--dags", str(tmp_path / "missing"), "--dag-id", "x"])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err

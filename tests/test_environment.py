@@ -1,0 +1,64 @@
+"""The Environment value: what it prints, what it configures, what differs between Airflow 2 and 3."""
+
+from __future__ import annotations
+
+import pytest
+from airflow_lab import settings as s
+from airflow_lab.environment import Environment, Secrets, local
+from airflow_lab.errors import LabError
+
+from .conftest import PROJECT
+
+
+def test_environment_prints_what_it_is():
+    env = local(dags=PROJECT / "dags" / "executors", parallelism=2)
+    text = repr(env)
+    assert "'local'" in text and "LocalExecutor" in text and s.AIRFLOW_VERSION in text and "parallelism=2" in text
+
+
+def test_environments_are_values():
+    assert local(parallelism=1) == local(parallelism=1)
+    assert local(parallelism=1) != local(parallelism=2)
+    base = local()
+    changed = base.with_config(core__dag_concurrency=3)
+    assert base.config == {} and changed.config == {"core__dag_concurrency": "3"}
+
+
+def test_a_missing_dag_folder_is_reported_up_front(tmp_path):
+    with pytest.raises(LabError, match="does not exist"):
+        local(dags=tmp_path / "nope")
+
+
+def test_airflow_3_components_share_a_jwt_secret_and_the_execution_api_url():
+    env, secrets_ = local(), Secrets()
+    conf = env.airflow_config(secrets_)
+    assert [c.name for c in env.components()] == ["api-server", "scheduler", "dag-processor", "triggerer"]
+    assert conf["AIRFLOW__API_AUTH__JWT_SECRET"] == secrets_.jwt_secret
+    assert conf["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-api-server:8080/execution/"
+    assert conf["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+
+
+def test_airflow_2_runs_a_webserver_and_a_standalone_dag_processor():
+    env = local(airflow_version=s.AIRFLOW_2_VERSION)
+    conf = env.airflow_config(Secrets())
+    assert env.components()[0].name == "webserver"
+    assert conf["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "True"
+    assert "AIRFLOW__API_AUTH__JWT_SECRET" not in conf
+    assert "users create" in " ".join(env.init_command(Secrets()))
+
+
+def test_parallelism_and_config_become_airflow_options():
+    conf = local(parallelism=1, scheduler__parsing_processes=1).airflow_config(Secrets())
+    assert conf["AIRFLOW__CORE__PARALLELISM"] == "1"
+    assert conf["AIRFLOW__SCHEDULER__PARSING_PROCESSES"] == "1"
+
+
+def test_credentials_are_generated_per_environment_and_hidden_in_repr():
+    a, b = Secrets(), Secrets()
+    assert a.password != b.password and a.fernet_key != b.fernet_key and a.jwt_secret != b.jwt_secret
+    assert a.password not in repr(a)
+
+
+def test_unknown_executor_is_just_a_value():
+    env = Environment("custom", "SequentialExecutor")
+    assert env.executor == "SequentialExecutor"

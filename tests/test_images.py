@@ -1,0 +1,46 @@
+"""Image builds are cached by content: same inputs, same hash; any changed input, a rebuild."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from airflow_lab import images
+from airflow_lab import settings as s
+
+
+def test_context_hash_is_stable_and_tracks_every_input(monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_LAB_CA_BUNDLE", "")
+    monkeypatch.setenv("PIP_CERT", "")
+    monkeypatch.setattr(images, "ca_bundle_path", lambda: None)
+    spec = images.airflow_spec(s.AIRFLOW_VERSION, "base")
+    h = images._context_hash(spec, "sha256:base")
+    assert h == images._context_hash(images.airflow_spec(s.AIRFLOW_VERSION, "base"), "sha256:base")
+    assert h != images._context_hash(spec, "sha256:another-base")
+    with_ca = replace(spec, extra_files={**spec.extra_files, "ca-bundle.crt": b"-----BEGIN CERTIFICATE-----"})
+    assert h != images._context_hash(with_ca, "sha256:base")
+    other_version = images.airflow_spec(s.AIRFLOW_2_VERSION, "base")
+    assert h != images._context_hash(other_version, "sha256:base")
+
+
+def test_a_configured_ca_bundle_goes_into_the_build_context(monkeypatch, tmp_path):
+    bundle = tmp_path / "corp.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    monkeypatch.setenv("AIRFLOW_LAB_CA_BUNDLE", str(bundle))
+    spec = images.airflow_spec(s.AIRFLOW_VERSION, "base")
+    assert spec.context_files()["ca-bundle.crt"] == bundle.read_bytes()
+
+
+def test_a_missing_ca_bundle_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_LAB_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    try:
+        images.ca_bundle_path()
+    except images.LabError as exc:
+        assert "missing.pem" in str(exc)
+    else:
+        raise AssertionError("a missing CA bundle must not be ignored")
+
+
+def test_every_supported_version_has_committed_pins():
+    for version in s.SUPPORTED_AIRFLOW_VERSIONS:
+        pins = images.constraints_file(version).read_text().splitlines()
+        assert any(line.startswith("apache-airflow-providers-celery==") for line in pins), version
