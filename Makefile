@@ -36,8 +36,7 @@ images: $(VENV)/.test
 ## Re-execute the labs in place, refreshing the outputs the book renders and nbval compares.
 labs: $(VENV)/.test images
 	for nb in $(LABS); do \
-	  (cd $$(dirname $$nb) && ../../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=900 $$(basename $$nb)); \
+	  (cd $$(dirname $$nb) && $(CURDIR)/$(BIN)/jupyter execute --inplace --timeout=900 $$(basename $$nb)); \
 	done
 
 lint: $(VENV)/.test

@@ -36,3 +36,17 @@ def test_a_missing_dag_folder_exits_2_with_a_message(capsys, tmp_path):
     code = main(["run", "local", "--dags", str(tmp_path / "missing"), "--dag-id", "x"])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_no_docker_engine_is_a_clear_error(capsys, monkeypatch):
+    from airflow_lab.docker import docker_client
+
+    docker_client.cache_clear()
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    try:
+        code = main(["run", "local", "--dags", "dags/executors", "--dag-id", "local_fanout"])
+    finally:
+        docker_client.cache_clear()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "No Docker engine answers" in err and "apt-get install" in err

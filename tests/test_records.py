@@ -77,3 +77,28 @@ def test_frame_has_durations():
 def test_only_success_counts_as_succeeded():
     assert make_result("success").succeeded
     assert not make_result("failed").succeeded
+
+
+def test_structured_task_logs_read_like_text_with_the_traceback():
+    from airflow_lab.client import _log_text
+
+    content = [
+        {"event": "::group::source", "timestamp": None},
+        {
+            "timestamp": "2026-11-25T09:32:07Z",
+            "level": "error",
+            "event": "Task failed with exception",
+            "error_detail": [
+                {
+                    "exc_type": "RuntimeError",
+                    "exc_value": "failing on purpose",
+                    "frames": [{"filename": "/dags/x.py", "lineno": 3, "name": "boom"}],
+                }
+            ],
+        },
+    ]
+    text = _log_text(content)
+    assert text.splitlines()[0] == "::group::source"
+    assert "ERROR - Task failed with exception" in text
+    assert 'File "/dags/x.py", line 3, in boom' in text and "RuntimeError: failing on purpose" in text
+    assert _log_text("plain text from Airflow 2") == "plain text from Airflow 2"

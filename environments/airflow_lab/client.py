@@ -147,9 +147,21 @@ def _log_text(content: Any) -> str:
             stamp = f"[{item['timestamp']}] " if item.get("timestamp") else ""
             level = f"{item['level'].upper()} - " if item.get("level") else ""
             lines.append(f"{stamp}{level}{item.get('event', '')}")
+            lines += _traceback_lines(item.get("error_detail"))
         else:
             lines.append(str(item))
     return "\n".join(lines)
+
+
+def _traceback_lines(details: Any) -> list[str]:
+    """Airflow 3 stores a task's exception as structured ``error_detail``; show it as Python would."""
+    lines = []
+    for detail in details or []:
+        lines.append("Traceback (most recent call last):")
+        for frame in detail.get("frames", []):
+            lines.append(f'  File "{frame.get("filename")}", line {frame.get("lineno")}, in {frame.get("name")}')
+        lines.append(f"{detail.get('exc_type')}: {detail.get('exc_value')}")
+    return lines
 
 
 class V1Client:

@@ -19,14 +19,12 @@ import secrets
 import signal
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from rich.console import Console
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
@@ -34,9 +32,8 @@ from . import settings as s
 from .client import AirflowAPI, api_for
 from .docker import docker_client
 from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
+from .progress import step
 from .records import RunResult
-
-console = Console(stderr=True)
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 
@@ -178,8 +175,9 @@ class Secrets:
 
 
 def _short(path: Path) -> str:
+    """Paths inside the project print relative to it, so a printed environment is the same on every machine."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(s.PROJECT_DIR))
     except ValueError:
         return str(path)
 
@@ -368,11 +366,29 @@ class Lab:
     def credentials(self) -> dict[str, str]:
         return {"url": self.url or "", "username": self.secrets.username, "password": self.secrets.password}
 
+    def hostname(self, component: str) -> str:
+        """The host name of a component's container, as its processes (and Airflow's records) see it."""
+        return self.containers[component].get_wrapped_container().attrs["Config"]["Hostname"]
+
+    def leftovers(self) -> dict[str, int]:
+        """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
+        client = docker_client()
+        selector = {"label": f"{s.LABEL}.lab={self.id}"}
+        return {
+            "containers": len(client.containers.list(all=True, filters=selector)),
+            "networks": len(client.networks.list(filters=selector)),
+            "volumes": len(client.volumes.list(filters=selector)),
+        }
+
     def logs(self, component: str, lines: int = 40) -> str:
         return _tail(self.containers[component], lines)
 
-    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
-        """Wait until the DAG processor has parsed ``dag_id``; raise at once on import errors."""
+    def wait_for_dag(self, dag_id: str, timeout: float = 120, settle: float = 15) -> None:
+        """Wait until the DAG processor has parsed ``dag_id``; raise at once on import errors.
+
+        Once other DAGs of the folder have appeared, ``dag_id`` gets ``settle`` more seconds: the processor
+        parses a folder in one pass, so a DAG still missing then is not in the folder.
+        """
         api = self._api()
         deadline = time.monotonic() + timeout
         with self._progress(f"Waiting for the DAG processor to parse {dag_id}") as progress:
@@ -383,6 +399,8 @@ class Lab:
                 found = api.dag_ids()
                 if dag_id in found:
                     return
+                if found:
+                    deadline = min(deadline, time.monotonic() + settle)
                 if time.monotonic() > deadline:
                     raise DagNotFound(dag_id, found, str(self.env.dags))
                 progress(f"{len(found)} DAG(s) parsed so far")
@@ -433,15 +451,8 @@ class Lab:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    @contextmanager
-    def _progress(self, what: str) -> Iterator[Any]:
-        started = time.monotonic()
-        if not self.show_progress:
-            yield lambda detail: None
-            return
-        with console.status(what) as status:
-            yield lambda detail: status.update(f"{what} ({time.monotonic() - started:.0f} s): {detail}")
-        console.print(f"[green]✓[/] {what} ({time.monotonic() - started:.1f} s)")
+    def _progress(self, what: str) -> Any:
+        return step(what, enabled=self.show_progress)
 
     def _wait_until(self, ready: Any, name: str, progress: Any, timeout: float) -> None:
         deadline = time.monotonic() + timeout

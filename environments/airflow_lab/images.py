@@ -14,17 +14,14 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
 
 from . import settings as s
 from .docker import docker_client
 from .errors import ImageBuildFailed, LabError
+from .progress import done, note, step
 
-console = Console(stderr=True)
 HASH_LABEL = f"{s.LABEL}.context-hash"
 
 
@@ -126,11 +123,10 @@ def build(spec: ImageSpec, base_id: str, force: bool = False) -> str:
     wanted = _context_hash(spec, base_id)
     if not force and (image_id := _image_id(spec.name)):
         if client.images.get(spec.name).labels.get(HASH_LABEL) == wanted:
-            console.print(f"[green]✓[/] {spec.name} is up to date")
+            done(f"{spec.name} is up to date")
             return image_id
     log: list[str] = []
-    started = time.monotonic()
-    with console.status(f"Building {spec.name} …") as status:
+    with step(f"Building {spec.name}") as update:
         stream = client.api.build(
             fileobj=_context_tar(spec),
             custom_context=True,
@@ -148,8 +144,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False) -> str:
             for line in chunk.get("stream", "").splitlines():
                 if line.strip():
                     log.append(line)
-                    status.update(f"Building {spec.name} ({time.monotonic() - started:.0f} s): {line.strip()[:90]}")
-    console.print(f"[green]✓[/] built {spec.name} in {time.monotonic() - started:.0f} s")
+                    update(line.strip()[:90])
     image_id = _image_id(spec.name)
     if image_id is None:
         raise ImageBuildFailed(spec.name, "the build reported success but the image is missing", log)
@@ -159,7 +154,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False) -> str:
 def local_base(force: bool = False) -> str:
     """A Debian bookworm base built from Debian's packages (debootstrap → docker import)."""
     if not force and (image_id := _image_id(s.LOCAL_BASE_IMAGE)):
-        console.print(f"[green]✓[/] {s.LOCAL_BASE_IMAGE} is present")
+        done(f"{s.LOCAL_BASE_IMAGE} is present")
         return image_id
     if shutil.which("debootstrap") is None:
         raise LabError(
@@ -167,10 +162,9 @@ def local_base(force: bool = False) -> str:
             "Fix: apt-get install -y debootstrap (as root), or set AIRFLOW_LAB_BASE_IMAGE to a Debian bookworm "
             "image the engine already has."
         )
-    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="airflow-lab-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
-        with console.status(f"Building {s.LOCAL_BASE_IMAGE} with debootstrap (about a minute) …"):
+        with step(f"Building {s.LOCAL_BASE_IMAGE} from Debian's packages with debootstrap"):
             result = subprocess.run(
                 ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), s.settings().debian_mirror],
                 capture_output=True,
@@ -189,7 +183,6 @@ def local_base(force: bool = False) -> str:
                     tag=s.LOCAL_BASE_IMAGE.split(":")[1],
                     changes=[f"LABEL {s.LABEL}=image", 'CMD ["bash"]'],
                 )
-    console.print(f"[green]✓[/] built {s.LOCAL_BASE_IMAGE} in {time.monotonic() - started:.0f} s")
     image_id = _image_id(s.LOCAL_BASE_IMAGE)
     assert image_id, "docker import succeeded but the image is missing"
     return image_id
@@ -214,10 +207,10 @@ def base_image() -> tuple[str, str]:
     if image_id := _image_id(s.PUBLIC_BASE_IMAGE):
         return s.PUBLIC_BASE_IMAGE, image_id
     try:
-        with console.status(f"Pulling {s.PUBLIC_BASE_IMAGE} …"):
+        with step(f"Pulling {s.PUBLIC_BASE_IMAGE}"):
             return s.PUBLIC_BASE_IMAGE, docker_client().images.pull(s.PUBLIC_BASE_IMAGE).id
     except docker.errors.APIError:
-        console.print(f"{s.PUBLIC_BASE_IMAGE} cannot be pulled here: building a local Debian base instead")
+        note(f"{s.PUBLIC_BASE_IMAGE} cannot be pulled here: building a local Debian base instead")
         return s.LOCAL_BASE_IMAGE, local_base()
 
 

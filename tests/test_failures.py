@@ -1,0 +1,85 @@
+"""Bad input gets a clear error naming the cause, and nothing is left behind: failed runs, import errors,
+timeouts, unknown DAGs and Ctrl-C all end with no labelled container, network or volume."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import PROJECT, TEST_DAGS, labelled_objects
+from .test_run_contract import airflow_lab
+
+pytestmark = pytest.mark.docker
+
+
+def test_a_failed_run_exits_1_with_the_failure_recorded(no_leftovers):
+    result = airflow_lab("run", "local", "--dags", str(TEST_DAGS / "failing"), "--dag-id", "always_fails", "--logs")
+    assert result.returncode == 1, result.stderr[-3000:]
+    run = json.loads(result.stdout)
+    assert run["state"] == "failed"
+    [boom] = run["task_instances"]
+    assert boom["state"] == "failed"
+    assert "failing on purpose" in boom["tries"][-1]["log"]
+
+
+def test_an_import_error_is_raised_with_file_and_error_not_a_timeout(no_leftovers):
+    started = time.monotonic()
+    result = airflow_lab("run", "local", "--dags", str(TEST_DAGS / "broken"), "--dag-id", "broken_import")
+    assert result.returncode == 2
+    assert "could not import" in result.stderr
+    assert "broken_import.py" in result.stderr and "module_that_does_not_exist" in result.stderr
+    assert result.stdout == ""
+    assert time.monotonic() - started < 120
+
+
+def test_an_unknown_dag_id_names_the_dags_that_were_found(no_leftovers):
+    result = airflow_lab("run", "local", "--dags", "dags/executors", "--dag-id", "no_such_dag")
+    assert result.returncode == 2
+    assert "'no_such_dag' was not found" in result.stderr and "local_fanout" in result.stderr
+
+
+def test_a_run_timeout_lists_task_states_and_the_scheduler_log(no_leftovers):
+    result = airflow_lab("run", "local", "--dags", str(TEST_DAGS / "slow"), "--dag-id", "sleeps", "--timeout", "8")
+    assert result.returncode == 2
+    assert "did not finish within 8 s" in result.stderr
+    assert "nap:" in result.stderr  # the task's state at the deadline
+    assert "last scheduler log lines" in result.stderr
+
+
+def test_ctrl_c_removes_everything(no_leftovers):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "airflow_lab.cli",
+            "run",
+            "local",
+            "--dags",
+            str(TEST_DAGS / "slow"),
+            "--dag-id",
+            "sleeps",
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # interrupt while the run is under way: the DAG has been parsed and triggered
+        for line in process.stderr:
+            if "parse sleeps" in line:
+                break
+        time.sleep(3)
+        assert labelled_objects()["containers"], "the environment should be running before the interrupt"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted" in err
