@@ -167,8 +167,8 @@ class Secrets:
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     db_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     fernet_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
-    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(64))  # HS512 wants >= 64 bytes
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
 
     def __repr__(self) -> str:  # keep secrets out of tracebacks and notebook outputs
         return f"Secrets(username={self.username!r}, password='***')"

@@ -117,7 +117,7 @@ def _image_id(name: str) -> str | None:
         return None
 
 
-def build(spec: ImageSpec, base_id: str, force: bool = False) -> str:
+def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = False) -> str:
     """Build ``spec`` unless an image with the same context hash exists. Returns the image id."""
     client = docker_client()
     wanted = _context_hash(spec, base_id)
@@ -135,6 +135,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False) -> str:
             labels={s.LABEL: "image", HASH_LABEL: wanted},
             network_mode="host",  # pip and apt reach the package registries the host reaches
             rm=True,
+            nocache=no_cache,
             forcerm=True,
             decode=True,
         )

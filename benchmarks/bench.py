@@ -1,0 +1,164 @@
+"""Measure the lab kit and print one JSON object.
+
+    python benchmarks/bench.py                 # cached image check, time to healthy, peak memory, lab wall time
+    python benchmarks/bench.py --cold          # also rebuild every image from scratch (minutes)
+    python benchmarks/bench.py --repeat 5 --airflow-version 3.3.2
+
+Targets (issue: the lab kit): `local` healthy in <= 20 s with images present; peak memory of its
+containers <= 1.5 GB. Memory is sampled through the Docker API once a second (what `docker stats`
+shows: usage minus inactive page cache), summed over the environment's containers; the peak of that
+sum is reported, with each container's own peak beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from airflow_lab import images
+from airflow_lab import settings as s
+from airflow_lab.docker import docker_client
+from airflow_lab.environment import Lab, local
+
+PROJECT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+
+
+class MemorySampler:
+    """Follows every container of one lab (found by label) and keeps the peak of their summed memory."""
+
+    def __init__(self, lab_id: str) -> None:
+        self.lab_id = lab_id
+        self.latest: dict[str, int] = {}
+        self.peaks: dict[str, int] = {}
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._followed: set[str] = set()
+
+    def __enter__(self) -> MemorySampler:
+        threading.Thread(target=self._discover, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+    def _discover(self) -> None:
+        client = docker_client()
+        while not self._stop.is_set():
+            for container in client.containers.list(filters={"label": f"{s.LABEL}.lab={self.lab_id}"}):
+                if container.id not in self._followed:
+                    self._followed.add(container.id)
+                    threading.Thread(target=self._follow, args=(container,), daemon=True).start()
+            self.peak_total = max(self.peak_total, sum(self.latest.values()))
+            time.sleep(0.25)
+
+    def _follow(self, container) -> None:
+        role = container.labels.get(f"{s.LABEL}.role", container.name)
+        try:
+            for stats in container.stats(stream=True, decode=True):
+                if self._stop.is_set():
+                    return
+                memory = stats.get("memory_stats") or {}
+                detail = memory.get("stats") or {}
+                used = memory.get("usage", 0) - detail.get("total_inactive_file", detail.get("inactive_file", 0))
+                if used > 0:
+                    self.latest[role] = used
+                    self.peaks[role] = max(self.peaks.get(role, 0), used)
+        except Exception:
+            self.latest.pop(role, None)  # the container is gone
+
+
+def measure_images(cold: bool) -> dict:
+    versions = s.SUPPORTED_AIRFLOW_VERSIONS
+    result: dict = {}
+    if cold:
+        started = time.monotonic()
+        base_started = time.monotonic()
+        base, base_id = images.base_image()
+        if base == s.LOCAL_BASE_IMAGE:
+            base_id = images.local_base(force=True)
+        result["cold_base_s"] = round(time.monotonic() - base_started, 1)
+        for spec in images.service_specs(base) + [images.airflow_spec(v, base) for v in versions]:
+            one = time.monotonic()
+            images.build(spec, base_id, force=True, no_cache=True)
+            result[f"cold_{spec.name}_s"] = round(time.monotonic() - one, 1)
+        result["cold_total_s"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    images.ensure_images(versions)
+    result["cached_all_s"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def measure_environment(version: str, repeat: int) -> dict:
+    healthy, runs, peaks, per_container = [], [], [], {}
+    for _ in range(repeat):
+        env = local(airflow_version=version, dags=PROJECT / "dags" / "executors")
+        lab = Lab(env, show_progress=False)  # created first so the sampler can follow its containers
+        with MemorySampler(lab.id) as sampler:
+            with lab.start():
+                started = time.monotonic()
+                result = lab.run("local_fanout")
+                runs.append(round(time.monotonic() - started, 2))
+                assert result.succeeded, result.to_json()
+            healthy.append(lab.timings["start_to_healthy_s"])
+        peaks.append(round(sampler.peak_total / MB))
+        for role, peak in sampler.peaks.items():
+            per_container[role] = max(per_container.get(role, 0), round(peak / MB))
+    return {
+        "start_to_healthy_s": healthy,
+        "start_to_healthy_median_s": round(statistics.median(healthy), 2),
+        "run_local_fanout_s": runs,
+        "peak_memory_mb": max(peaks),
+        "peak_memory_per_container_mb": per_container,
+    }
+
+
+def measure_labs() -> dict:
+    from nbclient import NotebookClient
+    from nbformat import read
+
+    walls = {}
+    for notebook in sorted((PROJECT / "labs").rglob("*.ipynb")):
+        nb = read(notebook, as_version=4)
+        started = time.monotonic()
+        NotebookClient(nb, timeout=900, resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        walls[str(notebook.relative_to(PROJECT))] = round(time.monotonic() - started, 1)
+    return walls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cold", action="store_true", help="rebuild every image without cache first")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--airflow-version", action="append", choices=s.SUPPORTED_AIRFLOW_VERSIONS)
+    parser.add_argument("--no-labs", action="store_true", help="skip executing the lab notebooks")
+    args = parser.parse_args()
+
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+            "python": platform.python_version(),
+            "docker_engine": docker_client().version()["Version"],
+        },
+        "images": measure_images(args.cold),
+        "environments": {},
+        "targets": {"local_start_to_healthy_s": 20, "local_peak_memory_mb": 1536},
+    }
+    for version in args.airflow_version or s.SUPPORTED_AIRFLOW_VERSIONS:
+        report["environments"][f"local/{version}"] = measure_environment(version, args.repeat)
+    if not args.no_labs:
+        report["lab_wall_s"] = measure_labs()
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
