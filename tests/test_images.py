@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tarfile
 from dataclasses import replace
 
+import pytest
 from airflow_lab import images
 from airflow_lab import settings as s
+from airflow_lab.docker import docker_client
 
 
 def test_context_hash_is_stable_and_tracks_every_input(monkeypatch, tmp_path):
@@ -44,3 +47,22 @@ def test_every_supported_version_has_committed_pins():
     for version in s.SUPPORTED_AIRFLOW_VERSIONS:
         pins = images.constraints_file(version).read_text().splitlines()
         assert any(line.startswith("apache-airflow-providers-celery==") for line in pins), version
+
+
+@pytest.mark.docker
+def test_a_root_file_system_tarball_imports_as_a_labelled_image(tmp_path):
+    # the local-base path (debootstrap → docker import) in miniature: a one-file root file system
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "rootfs" / "hello").write_text("hi\n")
+    archive = tmp_path / "rootfs.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(tmp_path / "rootfs", arcname=".")
+    name = "airflow-lab/import-test:tmp"
+    client = docker_client()
+    try:
+        images.import_rootfs(archive, name)
+        image = client.images.get(name)
+        assert image.labels.get(s.LABEL) == "image"
+        assert image.attrs["Config"]["Cmd"] == ["bash"]
+    finally:
+        client.images.remove(name, force=True)

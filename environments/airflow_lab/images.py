@@ -177,16 +177,19 @@ def local_base(force: bool = False) -> str:
                 raise ImageBuildFailed(s.LOCAL_BASE_IMAGE, "debootstrap failed (it must run as root)", tail)
             archive = Path(tmp) / "rootfs.tar"
             subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
-            with archive.open("rb") as data:
-                docker_client().api.import_image_from_stream(
-                    data,
-                    repository=s.LOCAL_BASE_IMAGE.split(":")[0],
-                    tag=s.LOCAL_BASE_IMAGE.split(":")[1],
-                    changes=[f"LABEL {s.LABEL}=image", 'CMD ["bash"]'],
-                )
+            import_rootfs(archive, s.LOCAL_BASE_IMAGE)
     image_id = _image_id(s.LOCAL_BASE_IMAGE)
     assert image_id, "docker import succeeded but the image is missing"
     return image_id
+
+
+def import_rootfs(archive: Path, name: str) -> None:
+    """``docker import`` of a root file system tarball as image ``name`` (repository:tag)."""
+    repository, tag = name.split(":")
+    # from a file, not a stream: the engine rejects docker-py's chunked upload of a stream
+    docker_client().api.import_image_from_file(
+        str(archive), repository=repository, tag=tag, changes=[f"LABEL {s.LABEL}=image", 'CMD ["bash"]']
+    )
 
 
 def base_image() -> tuple[str, str]:
