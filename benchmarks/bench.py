@@ -72,7 +72,9 @@ class MemorySampler:
                     self.latest[role] = used
                     self.peaks[role] = max(self.peaks.get(role, 0), used)
         except Exception:
-            self.latest.pop(role, None)  # the container is gone
+            pass  # the container was removed while we read its stats
+        finally:
+            self.latest.pop(role, None)  # an exited container (the init step) no longer counts
 
 
 def measure_images(cold: bool) -> dict:

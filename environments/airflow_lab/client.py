@@ -23,6 +23,7 @@ class AirflowAPI(Protocol):
     def run_state(self, dag_id: str, run_id: str) -> str: ...
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]: ...
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str: ...
+    def create_pool(self, name: str, slots: int, description: str = "") -> None: ...
 
 
 def _status(component: dict[str, Any] | None) -> str:
@@ -86,6 +87,10 @@ class V2Client:
 
     def run_state(self, dag_id: str, run_id: str) -> str:
         return str(self._ac.DagRunApi(self._client()).get_dag_run(dag_id, run_id).state.value)
+
+    def create_pool(self, name: str, slots: int, description: str = "") -> None:
+        body = self._ac.PoolBody(name=name, slots=slots, description=description)
+        self._ac.PoolApi(self._client()).post_pool(body)
 
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
         api = self._ac.TaskInstanceApi(self._client())
@@ -207,6 +212,12 @@ class V1Client:
 
     def run_state(self, dag_id: str, run_id: str) -> str:
         return self._get(f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def create_pool(self, name: str, slots: int, description: str = "") -> None:
+        response = self._session.post(
+            f"{self.base_url}/api/v1/pools", json={"name": name, "slots": slots, "description": description}, timeout=30
+        )
+        response.raise_for_status()
 
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
         records = []

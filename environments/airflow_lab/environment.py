@@ -406,6 +406,10 @@ class Lab:
                 progress(f"{len(found)} DAG(s) parsed so far")
                 time.sleep(s.settings().poll_interval)
 
+    def create_pool(self, name: str, slots: int, description: str = "") -> None:
+        """Create a pool through the REST API (as a reader would in the UI or with ``airflow pools set``)."""
+        self._api().create_pool(name, slots, description)
+
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         """Unpause and trigger ``dag_id``; returns the run id without waiting."""
         self.wait_for_dag(dag_id)
