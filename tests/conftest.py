@@ -18,17 +18,11 @@ TEST_DAGS = Path(__file__).resolve().parent / "dags"
 
 
 def labelled_objects() -> dict[str, list[str]]:
-    """Every container, network and volume carrying the kit's label."""
+    """The names of every container, network and volume carrying the kit's label."""
     from airflow_lab import settings as s
-    from airflow_lab.docker import docker_client
+    from airflow_lab.docker import labelled
 
-    client = docker_client()
-    selector = {"label": f"{s.LABEL}=lab"}
-    return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=selector)],
-        "networks": [n.name for n in client.networks.list(filters=selector)],
-        "volumes": [v.name for v in client.volumes.list(filters=selector)],
-    }
+    return {kind: [o.name for o in objects] for kind, objects in labelled(f"{s.LABEL}=lab").items()}
 
 
 @pytest.fixture

@@ -78,15 +78,10 @@ class ComposeProject:
         return f"--- docker-compose logs --tail {lines} ---\n{result.stdout}{result.stderr}"
 
     def docker_objects(self) -> dict[str, list[str]]:
-        from airflow_lab.docker import docker_client
+        from airflow_lab.docker import labelled
 
-        client = docker_client()
-        selector = {"label": f"com.docker.compose.project={self.name}"}
-        return {
-            "containers": [c.name for c in client.containers.list(all=True, filters=selector)],
-            "networks": [n.name for n in client.networks.list(filters=selector)],
-            "volumes": [v.name for v in client.volumes.list(filters=selector)],
-        }
+        found = labelled(f"com.docker.compose.project={self.name}")
+        return {kind: [o.name for o in objects] for kind, objects in found.items()}
 
     def container_hostname(self, service: str) -> str:
         from airflow_lab.docker import docker_client

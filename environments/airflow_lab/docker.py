@@ -22,3 +22,14 @@ def docker_client() -> docker.DockerClient:
     except Exception as exc:  # docker raises several unrelated types for "no engine"
         raise DockerUnavailable(str(exc).splitlines()[0][:200]) from None
     return client
+
+
+def labelled(label: str) -> dict[str, list]:
+    """The containers, networks and volumes carrying ``label`` (``key`` or ``key=value``)."""
+    client = docker_client()
+    selector = {"label": label}
+    return {
+        "containers": client.containers.list(all=True, filters=selector),
+        "networks": client.networks.list(filters=selector),
+        "volumes": client.volumes.list(filters=selector),
+    }

@@ -30,7 +30,7 @@ from testcontainers.core.network import Network
 
 from . import settings as s
 from .client import AirflowAPI, api_for
-from .docker import docker_client
+from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
 from .progress import step
 from .records import RunResult
@@ -372,13 +372,7 @@ class Lab:
 
     def leftovers(self) -> dict[str, int]:
         """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
-        client = docker_client()
-        selector = {"label": f"{s.LABEL}.lab={self.id}"}
-        return {
-            "containers": len(client.containers.list(all=True, filters=selector)),
-            "networks": len(client.networks.list(filters=selector)),
-            "volumes": len(client.volumes.list(filters=selector)),
-        }
+        return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.lab={self.id}").items()}
 
     def logs(self, component: str, lines: int = 40) -> str:
         return _tail(self.containers[component], lines)
@@ -482,19 +476,14 @@ def _tail(container: DockerContainer, lines: int = 30) -> str:
 
 def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
     """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
-    client = docker_client()
-    selector = f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab"
-    removed = {"containers": 0, "networks": 0, "volumes": 0}
-    for container in client.containers.list(all=True, filters={"label": selector}):
+    found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
+    for container in found["containers"]:
         container.remove(force=True, v=True)
-        removed["containers"] += 1
-    for network in client.networks.list(filters={"label": selector}):
+    for network in found["networks"]:
         network.remove()
-        removed["networks"] += 1
-    for volume in client.volumes.list(filters={"label": selector}):
+    for volume in found["volumes"]:
         volume.remove(force=True)
-        removed["volumes"] += 1
-    return removed
+    return {kind: len(objects) for kind, objects in found.items()}
 
 
 def _ignore_sigint() -> Any:
