@@ -208,8 +208,9 @@ def base_image() -> tuple[str, str]:
                     f"The base image {choice} (AIRFLOW_LAB_BASE_IMAGE) cannot be found or pulled: {exc}"
                 ) from None
         return choice, image_id
-    if image_id := _image_id(s.PUBLIC_BASE_IMAGE):
-        return s.PUBLIC_BASE_IMAGE, image_id
+    for present in (s.PUBLIC_BASE_IMAGE, s.LOCAL_BASE_IMAGE):  # whatever an earlier build settled on
+        if image_id := _image_id(present):
+            return present, image_id
     try:
         with step(f"Pulling {s.PUBLIC_BASE_IMAGE}"):
             return s.PUBLIC_BASE_IMAGE, docker_client().images.pull(s.PUBLIC_BASE_IMAGE).id

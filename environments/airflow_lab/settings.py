@@ -63,7 +63,8 @@ def _env(name: str, default: str) -> str:
 class Settings:
     """Run-time settings, read from ``AIRFLOW_LAB_*`` environment variables."""
 
-    #: ``auto``: the public Debian image if the engine has it or can pull it, else a local debootstrap base;
+    #: ``auto``: a Debian base the engine already has (public or local), else the public one if it can be
+    #: pulled, else one built locally with debootstrap;
     #: ``local``: always the local base (no pull is attempted); any other value is used as the base image.
     base_image: str = field(default_factory=lambda: _env("BASE_IMAGE", "auto"))
     debian_mirror: str = field(default_factory=lambda: _env("DEBIAN_MIRROR", "http://deb.debian.org/debian"))
