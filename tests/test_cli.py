@@ -50,3 +50,17 @@ def test_no_docker_engine_is_a_clear_error(capsys, monkeypatch):
     assert code == 2
     err = capsys.readouterr().err
     assert "No Docker engine answers" in err and "apt-get install" in err
+
+
+def test_celery_options_are_refused_for_the_local_environment(capsys):
+    code = main(["run", "local", "--dags", "dags/executors", "--dag-id", "x", "--workers", "2"])
+    assert code == 2
+    assert "celery environment only" in capsys.readouterr().err
+
+
+def test_queues_give_one_worker_per_group():
+    from airflow_lab.cli import _environment
+
+    args = parser().parse_args(["up", "celery", "--queues", "high_io,default;default", "--worker-concurrency", "3"])
+    env = _environment(args)
+    assert [(w.queues, w.concurrency) for w in env.workers] == [(("high_io", "default"), 3), (("default",), 3)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from airflow_lab import settings as s
-from airflow_lab.environment import Environment, Secrets, local
+from airflow_lab.environment import Environment, Secrets, celery, local
 from airflow_lab.errors import LabError
 
 from .conftest import PROJECT
@@ -62,3 +62,24 @@ def test_credentials_are_generated_per_environment_and_hidden_in_repr():
 def test_unknown_executor_is_just_a_value():
     env = Environment("custom", "SequentialExecutor")
     assert env.executor == "SequentialExecutor"
+
+
+def test_a_celery_environment_adds_a_broker_and_workers_with_their_queues():
+    env = celery(workers=["high_io,default", "default"], worker_concurrency=2)
+    assert "workers=[high_io,default; default]" in repr(env)
+    names = [c.name for c in env.components()]
+    assert names == ["api-server", "scheduler", "dag-processor", "triggerer", "worker-1", "worker-2"]
+    worker_1 = env.components()[4]
+    assert worker_1.command[-4:] == ("--queues", "high_io,default", "--concurrency", "2")
+    assert worker_1.ready_log and worker_1.health_key is None
+    conf = env.airflow_config(Secrets())
+    assert conf["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert conf["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
+    assert conf["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+
+
+def test_a_worker_count_means_that_many_default_workers():
+    assert [w.queues for w in celery(workers=3).workers] == [("default",)] * 3
+    with pytest.raises(LabError, match="at least one worker"):
+        celery(workers=0)
+    assert local().workers == () and not local().uses_celery

@@ -46,3 +46,14 @@ def test_run_prints_the_run_as_airflow_recorded_it(version, no_leftovers):
         assert attempt["start_date"] == ti["start_date"] and attempt["hostname"] == ti["hostname"]
         assert "Returned value was" in attempt["log"], attempt["log"][-500:]
     assert "Returned value was: orders" in tis["extract_orders"]["tries"][0]["log"]
+
+
+@pytest.mark.docker
+def test_celery_runs_every_task_on_a_worker_host_not_the_scheduler(no_leftovers):
+    result = airflow_lab("run", "celery", "--dags", "dags/executors", "--dag-id", "local_fanout", "--workers", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = json.loads(result.stdout)
+    assert (run["state"], run["executor"]) == ("success", "CeleryExecutor")
+    hosts = {ti["hostname"] for ti in run["task_instances"]}
+    assert hosts and hosts <= {"airflow-worker-1", "airflow-worker-2"}, hosts
+    assert {ti["queue"] for ti in run["task_instances"]} == {"default"}

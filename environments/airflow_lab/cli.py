@@ -49,6 +49,15 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         metavar="SECTION.OPTION=VALUE",
         help="any Airflow option, repeatable",
     )
+    celery = parser.add_argument_group("celery environment")
+    celery.add_argument("--workers", type=int, default=None, help="number of Celery workers (default 2)")
+    celery.add_argument(
+        "--queues",
+        default=None,
+        metavar="Q1,Q2;Q3",
+        help="queues per worker, workers separated by ';', e.g. 'high_io,default;default' (sets the worker count)",
+    )
+    celery.add_argument("--worker-concurrency", type=int, default=None, help="task slots per worker (default 4)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,9 +95,16 @@ def parser() -> argparse.ArgumentParser:
 def _environment(args: argparse.Namespace):
     from .environment import ENVIRONMENTS
 
-    return ENVIRONMENTS[args.env](
-        airflow_version=args.airflow_version, dags=args.dags, parallelism=args.parallelism, **dict(args.config)
-    )
+    options = {"airflow_version": args.airflow_version, "dags": args.dags, "parallelism": args.parallelism}
+    celery_options = {
+        "workers": args.queues.split(";") if args.queues else args.workers,
+        "worker_concurrency": args.worker_concurrency,
+    }
+    if args.env == "celery":
+        options |= {k: v for k, v in celery_options.items() if v is not None}
+    elif any(v is not None for v in celery_options.values()):
+        raise LabError("--workers, --queues and --worker-concurrency apply to the celery environment only.")
+    return ENVIRONMENTS[args.env](**options, **dict(args.config))
 
 
 def main(argv: list[str] | None = None) -> int:

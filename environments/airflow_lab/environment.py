@@ -15,11 +15,12 @@ from __future__ import annotations
 import atexit
 import base64
 import os
+import re
 import secrets
 import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -46,6 +47,16 @@ class Component:
     command: tuple[str, ...]
     #: The key in the health endpoint's answer that reports this component, if any.
     health_key: str | None = None
+    #: For components the health endpoint does not cover (Celery workers): a line their log prints when ready.
+    ready_log: str | None = None
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A Celery worker: which queues it consumes and how many tasks it runs at once."""
+
+    queues: tuple[str, ...] = ("default",)
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class Environment:
     dags: Path | None = None
     parallelism: int | None = None
     config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Celery workers (empty for executors that run tasks elsewhere).
+    workers: tuple[Worker, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dags is not None:
@@ -73,6 +86,8 @@ class Environment:
             parts.append(f"dags={_short(self.dags)}")
         if self.parallelism is not None:
             parts.append(f"parallelism={self.parallelism}")
+        if self.workers:
+            parts.append("workers=[" + "; ".join(",".join(w.queues) for w in self.workers) + "]")
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
         return f"Environment({', '.join(parts)})"
 
@@ -95,7 +110,18 @@ class Environment:
             Component("scheduler", ("airflow", "scheduler"), "scheduler"),
             Component("dag-processor", ("airflow", "dag-processor"), "dag-processor"),
             Component("triggerer", ("airflow", "triggerer"), "triggerer"),
+        ] + [
+            Component(
+                f"worker-{i}",
+                ("airflow", "celery", "worker", "--queues", ",".join(w.queues), "--concurrency", str(w.concurrency)),
+                ready_log=r"celery@\S+ ready",
+            )
+            for i, w in enumerate(self.workers, start=1)
         ]
+
+    @property
+    def uses_celery(self) -> bool:
+        return self.executor == "CeleryExecutor"
 
     def airflow_config(self, secrets_: Secrets) -> dict[str, str]:
         """Environment variables every Airflow container of this environment shares."""
@@ -109,6 +135,13 @@ class Environment:
             ),
             "logging__worker_log_server_port": str(s.WORKER_LOG_SERVER_PORT),
         }
+        if self.uses_celery:
+            conf |= {
+                "celery__broker_url": f"redis://redis:{s.REDIS_PORT}/0",
+                "celery__result_backend": (
+                    f"db+postgresql://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/airflow"
+                ),
+            }
         if self.major >= 3:
             conf |= {
                 # Every component signs and checks task tokens with this key: it must be the same everywhere.
@@ -156,7 +189,28 @@ def local(
     return Environment("local", "LocalExecutor", airflow_version, dags, parallelism).with_config(**config)
 
 
-ENVIRONMENTS = {"local": local}
+def celery(
+    airflow_version: str = s.AIRFLOW_VERSION,
+    dags: str | Path | None = None,
+    workers: int | Sequence[str] = 2,
+    worker_concurrency: int = 4,
+    parallelism: int | None = None,
+    **config: Any,
+) -> Environment:
+    """The ``local`` services plus Redis as the broker and Celery workers, each on its own host.
+
+    ``workers`` is a count (each worker consumes ``default``) or one comma-separated queue list per worker,
+    e.g. ``["high_io,default", "default"]``.
+    """
+    specs = ["default"] * workers if isinstance(workers, int) else list(workers)
+    if not specs:
+        raise LabError("A Celery environment needs at least one worker.")
+    pool = tuple(Worker(tuple(q.strip() for q in spec.split(",") if q.strip()), worker_concurrency) for spec in specs)
+    env = Environment("celery", "CeleryExecutor", airflow_version, dags, parallelism, workers=pool)
+    return env.with_config(**config)
+
+
+ENVIRONMENTS = {"local": local, "celery": celery}
 
 
 @dataclass(frozen=True)
@@ -275,6 +329,14 @@ class Lab:
                 60,
             )
 
+        if env.uses_celery:
+            with self._progress("Starting Redis (the Celery broker)") as progress:
+                redis = self._container("redis", s.redis_image())
+                redis.start()
+                self._wait_until(
+                    lambda: redis.exec(["redis-cli", "ping"]).output.strip() == b"PONG", "redis", progress, 60
+                )
+
         airflow_env = env.airflow_config(secrets_) | {
             "AIRFLOW_LAB_USER": secrets_.username,
             "AIRFLOW_LAB_PASSWORD": secrets_.password,
@@ -324,6 +386,11 @@ class Lab:
                 except Exception as exc:  # the API server is still starting
                     status = {key: f"unreachable ({type(exc).__name__})" for key in expected}
                 waiting = [name for key, name in expected.items() if status.get(key) != "healthy"]
+                waiting += [
+                    c.name
+                    for c in self.env.components()
+                    if c.ready_log and not re.search(c.ready_log, _tail(self.containers[c.name], 200))
+                ]
                 if not waiting:
                     return
                 if time.monotonic() > deadline:

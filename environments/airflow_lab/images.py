@@ -227,9 +227,9 @@ def ensure_images(airflow_versions: tuple[str, ...] = (s.AIRFLOW_VERSION,), forc
 
 
 def refresh_constraints(version: str) -> Path:
-    """Rebuild the Airflow image without pins and write its ``pip freeze`` as the new constraints file."""
+    """Rebuild the Airflow image with only ``CONSTRAINT_OVERRIDES`` and write its ``pip freeze`` as the pins."""
     path = constraints_file(version)
-    path.write_text("")
+    path.write_text("\n".join(s.CONSTRAINT_OVERRIDES) + "\n")  # the only pins of the unpinned build
     base, base_id = base_image()
     image = build(airflow_spec(version, base), base_id, force=True)
     frozen = (

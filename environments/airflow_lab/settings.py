@@ -17,6 +17,14 @@ AIRFLOW_2_VERSION = "2.11.2"
 SUPPORTED_AIRFLOW_VERSIONS = (AIRFLOW_VERSION, AIRFLOW_2_VERSION)
 AIRFLOW_EXTRAS = "celery,postgres,redis,cncf.kubernetes,hashicorp,amazon"
 
+#: Applied when the pinned constraints are regenerated (`airflow-lab images --refresh-constraints`):
+#: known-bad combinations that a plain "newest of everything" resolution would pick.
+CONSTRAINT_OVERRIDES = (
+    # apache-airflow-providers-celery 3.26.0 imports `retry` from celery.backends.database, which
+    # celery 5.7.0 removed: every `airflow celery worker` exits with an ImportError.
+    "celery<5.7",
+)
+
 POSTGRES_MAJOR = "15"
 REDIS_MAJOR = "7"
 
