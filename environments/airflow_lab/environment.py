@@ -441,6 +441,21 @@ class Lab:
         """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
         return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.lab={self.id}").items()}
 
+    def exec(self, component: str, command: list[str]) -> str:
+        """Run a command (e.g. Airflow's own CLI) inside a component's container; return its output.
+
+        Raises ``LabError`` with the output when the command fails.
+        """
+        result = self.containers[component].get_wrapped_container().exec_run(command, demux=False)
+        output = (result.output or b"").decode(errors="replace")
+        if result.exit_code != 0:
+            raise LabError(f"`{' '.join(command)}` in {component} exited with {result.exit_code}:\n{output[-3000:]}")
+        return output
+
+    def kill(self, component: str) -> None:
+        """Kill a component's container at once (SIGKILL), as a crashed host would: for failure labs."""
+        self.containers[component].get_wrapped_container().kill()
+
     def logs(self, component: str, lines: int = 40) -> str:
         return _tail(self.containers[component], lines)
 
