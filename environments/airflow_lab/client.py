@@ -24,6 +24,7 @@ class AirflowAPI(Protocol):
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]: ...
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str: ...
     def create_pool(self, name: str, slots: int, description: str = "") -> None: ...
+    def get(self, path: str, **params: Any) -> Any: ...
 
 
 def _status(component: dict[str, Any] | None) -> str:
@@ -63,6 +64,15 @@ class V2Client:
             config = self._ac.Configuration(host=self.base_url, access_token=response.json()["access_token"])
             self._api = self._ac.ApiClient(config)
         return self._api
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET any REST API v2 path (e.g. ``/dags/x/dagRuns``) and return its JSON, for what records lack."""
+        token = self._client().configuration.access_token
+        response = requests.get(
+            f"{self.base_url}/api/v2{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
 
     def health(self) -> dict[str, str]:
         response = requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
@@ -178,7 +188,8 @@ class V1Client:
         self._session.auth = (username, password)
         self._session.headers["Accept"] = "application/json"
 
-    def _get(self, path: str, **params: Any) -> Any:
+    def get(self, path: str, **params: Any) -> Any:
+        """GET any REST API v1 path and return its JSON."""
         response = self._session.get(f"{self.base_url}/api/v1{path}", params=params, timeout=30)
         response.raise_for_status()
         return response.json()
@@ -189,10 +200,10 @@ class V1Client:
         return _health_summary(response.json())
 
     def dag_ids(self) -> list[str]:
-        return sorted(d["dag_id"] for d in self._get("/dags", limit=1000)["dags"])
+        return sorted(d["dag_id"] for d in self.get("/dags", limit=1000)["dags"])
 
     def import_errors(self) -> dict[str, str]:
-        return {e["filename"]: e["stack_trace"] for e in self._get("/importErrors", limit=1000)["import_errors"]}
+        return {e["filename"]: e["stack_trace"] for e in self.get("/importErrors", limit=1000)["import_errors"]}
 
     def unpause(self, dag_id: str) -> None:
         response = self._session.patch(
@@ -211,7 +222,7 @@ class V1Client:
         return response.json()["dag_run_id"]
 
     def run_state(self, dag_id: str, run_id: str) -> str:
-        return self._get(f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
 
     def create_pool(self, name: str, slots: int, description: str = "") -> None:
         response = self._session.post(
@@ -221,11 +232,11 @@ class V1Client:
 
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
         records = []
-        for ti in self._get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]:
+        for ti in self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]:
             path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}"
             if ti["map_index"] >= 0:
                 path += f"/{ti['map_index']}"
-            history = self._get(f"{path}/tries")["task_instances"]
+            history = self.get(f"{path}/tries")["task_instances"]
             tries = tuple(
                 TaskTry(
                     try_number=t["try_number"],
@@ -256,7 +267,7 @@ class V1Client:
         return sorted(records, key=lambda r: (r.task_id, r.map_index))
 
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
-        body = self._get(
+        body = self.get(
             f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
             full_content="true",
             map_index=map_index,
