@@ -15,7 +15,8 @@ from pathlib import Path
 AIRFLOW_VERSION = "3.3.2"
 AIRFLOW_2_VERSION = "2.11.2"
 SUPPORTED_AIRFLOW_VERSIONS = (AIRFLOW_VERSION, AIRFLOW_2_VERSION)
-AIRFLOW_EXTRAS = "celery,postgres,redis,cncf.kubernetes,hashicorp,amazon"
+# Extras as Airflow spells them (pip normalises "cncf.kubernetes" differently across versions: use dashes).
+AIRFLOW_EXTRAS = "celery,postgres,redis,cncf-kubernetes,hashicorp,amazon"
 
 #: Applied when the pinned constraints are regenerated (`airflow-lab images --refresh-constraints`):
 #: known-bad combinations that a plain "newest of everything" resolution would pick.
