@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -60,11 +61,21 @@ class ComposeProject:
     env: dict[str, str]
     #: An empty file in place of the `.env` a reader may keep next to the compose file: test the file alone.
     env_file: Path
+    compose_file: Path = COMPOSE_FILE
 
     def run(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
         docker_compose = shutil.which("docker-compose")
         assert docker_compose, "docker-compose is not on PATH (Debian: apt-get install docker-compose)"
-        command = [docker_compose, "-p", self.name, "-f", str(COMPOSE_FILE), "--env-file", str(self.env_file), *args]
+        command = [
+            docker_compose,
+            "-p",
+            self.name,
+            "-f",
+            str(self.compose_file),
+            "--env-file",
+            str(self.env_file),
+            *args,
+        ]
         result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             pytest.fail(
@@ -82,6 +93,42 @@ class ComposeProject:
 
         found = labelled(f"com.docker.compose.project={self.name}")
         return {kind: [o.name for o in objects] for kind, objects in found.items()}
+
+    def up_and_run(self, dag_id: str) -> tuple[Any, str, str, list]:
+        """``up -d``, wait for health and the DAG, trigger and wait: (API client, state, run_id, task instances)."""
+        from airflow_lab.client import V2Client
+
+        self.run("up", "-d", timeout=600, check=True)  # returns once airflow-init has migrated the database
+        client = V2Client(
+            f"http://127.0.0.1:{self.env['AIRFLOW_API_PORT']}", "admin", self.env["AIRFLOW_ADMIN_PASSWORD"]
+        )
+        health: dict[str, str] = {}
+        deadline = time.monotonic() + s.settings().start_timeout
+        while not all(health.get(key) == "healthy" for key in HEALTH_KEYS):
+            if time.monotonic() > deadline:
+                pytest.fail(f"not healthy after {s.settings().start_timeout:.0f} s: {health}\n{self.logs()}")
+            try:
+                health = client.health()
+            except Exception as exc:  # the API server is still starting
+                health = {"api-server": f"unreachable ({type(exc).__name__})"}
+            time.sleep(1)
+
+        deadline = time.monotonic() + 120
+        while dag_id not in client.dag_ids():
+            assert not client.import_errors(), client.import_errors()
+            if time.monotonic() > deadline:
+                pytest.fail(f"{dag_id} was not parsed within 120 s\n{self.logs()}")
+            time.sleep(1)
+
+        client.unpause(dag_id)
+        run_id = client.trigger(dag_id)
+        deadline = time.monotonic() + s.settings().run_timeout
+        while (state := client.run_state(dag_id, run_id)) not in ("success", "failed"):
+            if time.monotonic() > deadline:
+                tis = {ti.task_id: ti.state for ti in client.task_instances(dag_id, run_id)}
+                pytest.fail(f"run {run_id} still {state} after {s.settings().run_timeout:.0f} s: {tis}\n{self.logs()}")
+            time.sleep(1)
+        return client, state, run_id, client.task_instances(dag_id, run_id)
 
     def container_hostname(self, service: str) -> str:
         from airflow_lab.docker import docker_client
@@ -151,42 +198,8 @@ def test_compose_defaults_are_the_lab_kits_and_airflow_components_share_their_se
 
 @pytest.mark.docker
 def test_compose_local_runs_a_dag_on_airflow_3(compose_project: ComposeProject):
-    from airflow_lab.client import V2Client
-
     project = compose_project
-    project.run("up", "-d", timeout=600, check=True)  # returns once airflow-init has migrated the database
-
-    url = f"http://127.0.0.1:{project.env['AIRFLOW_API_PORT']}"
-    client = V2Client(url, "admin", project.env["AIRFLOW_ADMIN_PASSWORD"])
-
-    health: dict[str, str] = {}
-    deadline = time.monotonic() + s.settings().start_timeout
-    while not all(health.get(key) == "healthy" for key in HEALTH_KEYS):
-        if time.monotonic() > deadline:
-            pytest.fail(f"not healthy after {s.settings().start_timeout:.0f} s: {health}\n{project.logs()}")
-        try:
-            health = client.health()
-        except Exception as exc:  # the API server is still starting
-            health = {"api-server": f"unreachable ({type(exc).__name__})"}
-        time.sleep(1)
-
-    deadline = time.monotonic() + 120
-    while DAG_ID not in client.dag_ids():
-        assert not client.import_errors(), client.import_errors()
-        if time.monotonic() > deadline:
-            pytest.fail(f"{DAG_ID} was not parsed within 120 s from {DAGS}\n{project.logs()}")
-        time.sleep(1)
-
-    client.unpause(DAG_ID)
-    run_id = client.trigger(DAG_ID)
-    deadline = time.monotonic() + s.settings().run_timeout
-    while (state := client.run_state(DAG_ID, run_id)) not in ("success", "failed"):
-        if time.monotonic() > deadline:
-            tis = {ti.task_id: ti.state for ti in client.task_instances(DAG_ID, run_id)}
-            pytest.fail(f"run {run_id} still {state} after {s.settings().run_timeout:.0f} s: {tis}\n{project.logs()}")
-        time.sleep(1)
-
-    tis = client.task_instances(DAG_ID, run_id)
+    client, state, run_id, tis = project.up_and_run(DAG_ID)
     summary = {ti.task_id: (ti.state, ti.hostname) for ti in tis}
     assert state == "success", f"run {run_id} {state}: {summary}\n{project.logs()}"
     scheduler = project.container_hostname("airflow-scheduler")
