@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from airflow_lab import settings as s
-from airflow_lab.environment import Environment, Secrets, celery, local
+from airflow_lab.environment import Environment, Secrets, celery, celery_rabbitmq, local
 from airflow_lab.errors import LabError
 
 from .conftest import PROJECT
@@ -83,3 +83,13 @@ def test_a_worker_count_means_that_many_default_workers():
     with pytest.raises(LabError, match="at least one worker"):
         celery(workers=0)
     assert local().workers == () and not local().uses_celery
+
+
+def test_celery_rabbitmq_uses_an_amqp_broker_with_a_generated_password():
+    env = celery_rabbitmq(workers=1)
+    secrets_ = Secrets()
+    assert env.name == "celery-rabbitmq" and "broker=rabbitmq" in repr(env)
+    url = env.airflow_config(secrets_)["AIRFLOW__CELERY__BROKER_URL"]
+    assert url == f"amqp://airflow:{secrets_.broker_password}@rabbitmq:5672//"
+    with pytest.raises(LabError, match="Unknown Celery broker"):
+        celery(broker="kafka")

@@ -49,8 +49,9 @@ def test_run_prints_the_run_as_airflow_recorded_it(version, no_leftovers):
 
 
 @pytest.mark.docker
-def test_celery_runs_every_task_on_a_worker_host_not_the_scheduler(no_leftovers):
-    result = airflow_lab("run", "celery", "--dags", "dags/executors", "--dag-id", "local_fanout", "--workers", "2")
+@pytest.mark.parametrize("env", ["celery", "celery-rabbitmq"])
+def test_celery_runs_every_task_on_a_worker_host_not_the_scheduler(env, no_leftovers):
+    result = airflow_lab("run", env, "--dags", "dags/executors", "--dag-id", "local_fanout", "--workers", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     run = json.loads(result.stdout)
     assert (run["state"], run["executor"]) == ("success", "CeleryExecutor")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -100,15 +101,21 @@ def _environment(args: argparse.Namespace):
         "workers": args.queues.split(";") if args.queues else args.workers,
         "worker_concurrency": args.worker_concurrency,
     }
-    if args.env == "celery":
+    if args.env.startswith("celery"):
         options |= {k: v for k, v in celery_options.items() if v is not None}
     elif any(v is not None for v in celery_options.values()):
         raise LabError("--workers, --queues and --worker-concurrency apply to the celery environment only.")
     return ENVIRONMENTS[args.env](**options, **dict(args.config))
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # `docker stop`, a CI runner's cancel or `kill`: unwind like Ctrl-C so every `with` block cleans up
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return COMMANDS[args.command](args)
     except LabError as exc:

@@ -71,6 +71,8 @@ class Environment:
     config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Celery workers (empty for executors that run tasks elsewhere).
     workers: tuple[Worker, ...] = ()
+    #: The Celery broker: ``redis`` or ``rabbitmq``.
+    broker: str = "redis"
 
     def __post_init__(self) -> None:
         if self.dags is not None:
@@ -87,6 +89,7 @@ class Environment:
         if self.parallelism is not None:
             parts.append(f"parallelism={self.parallelism}")
         if self.workers:
+            parts.append(f"broker={self.broker}")
             parts.append("workers=[" + "; ".join(",".join(w.queues) for w in self.workers) + "]")
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
         return f"Environment({', '.join(parts)})"
@@ -137,7 +140,11 @@ class Environment:
         }
         if self.uses_celery:
             conf |= {
-                "celery__broker_url": f"redis://redis:{s.REDIS_PORT}/0",
+                "celery__broker_url": (
+                    f"amqp://airflow:{secrets_.broker_password}@rabbitmq:{s.RABBITMQ_PORT}//"
+                    if self.broker == "rabbitmq"
+                    else f"redis://redis:{s.REDIS_PORT}/0"
+                ),
                 "celery__result_backend": (
                     f"db+postgresql://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/airflow"
                 ),
@@ -195,22 +202,31 @@ def celery(
     workers: int | Sequence[str] = 2,
     worker_concurrency: int = 4,
     parallelism: int | None = None,
+    broker: str = "redis",
     **config: Any,
 ) -> Environment:
-    """The ``local`` services plus Redis as the broker and Celery workers, each on its own host.
+    """The ``local`` services plus a broker (Redis, or RabbitMQ) and Celery workers, each on its own host.
 
     ``workers`` is a count (each worker consumes ``default``) or one comma-separated queue list per worker,
     e.g. ``["high_io,default", "default"]``.
     """
+    if broker not in ("redis", "rabbitmq"):
+        raise LabError(f"Unknown Celery broker {broker!r}: use 'redis' or 'rabbitmq'.")
     specs = ["default"] * workers if isinstance(workers, int) else list(workers)
     if not specs:
         raise LabError("A Celery environment needs at least one worker.")
     pool = tuple(Worker(tuple(q.strip() for q in spec.split(",") if q.strip()), worker_concurrency) for spec in specs)
-    env = Environment("celery", "CeleryExecutor", airflow_version, dags, parallelism, workers=pool)
+    name = "celery" if broker == "redis" else f"celery-{broker}"
+    env = Environment(name, "CeleryExecutor", airflow_version, dags, parallelism, workers=pool, broker=broker)
     return env.with_config(**config)
 
 
-ENVIRONMENTS = {"local": local, "celery": celery}
+def celery_rabbitmq(**options: Any) -> Environment:
+    """``celery`` with RabbitMQ as the broker."""
+    return celery(broker="rabbitmq", **options)
+
+
+ENVIRONMENTS = {"local": local, "celery": celery, "celery-rabbitmq": celery_rabbitmq}
 
 
 @dataclass(frozen=True)
@@ -220,6 +236,7 @@ class Secrets:
     username: str = "admin"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     db_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    broker_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     fernet_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(64))  # HS512 wants >= 64 bytes
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
@@ -329,13 +346,19 @@ class Lab:
                 60,
             )
 
-        if env.uses_celery:
+        if env.uses_celery and env.broker == "redis":
             with self._progress("Starting Redis (the Celery broker)") as progress:
                 redis = self._container("redis", s.redis_image())
                 redis.start()
                 self._wait_until(
                     lambda: redis.exec(["redis-cli", "ping"]).output.strip() == b"PONG", "redis", progress, 60
                 )
+        if env.uses_celery and env.broker == "rabbitmq":
+            with self._progress("Starting RabbitMQ (the Celery broker)") as progress:
+                rabbit = self._container("rabbitmq", s.rabbitmq_image())
+                rabbit.with_envs(RABBITMQ_DEFAULT_USER="airflow", RABBITMQ_DEFAULT_PASS=secrets_.broker_password)
+                rabbit.start()
+                self._wait_until(lambda: "Server startup complete" in _tail(rabbit, 200), "rabbitmq", progress, 120)
 
         airflow_env = env.airflow_config(secrets_) | {
             "AIRFLOW_LAB_USER": secrets_.username,
@@ -558,13 +581,19 @@ def _tail(container: DockerContainer, lines: int = 30) -> str:
 
 def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
     """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
+    import docker.errors
+
     found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
-    for container in found["containers"]:
-        container.remove(force=True, v=True)
-    for network in found["networks"]:
-        network.remove()
-    for volume in found["volumes"]:
-        volume.remove(force=True)
+    removals = [lambda c=c: c.remove(force=True, v=True) for c in found["containers"]]
+    removals += [n.remove for n in found["networks"]] + [lambda v=v: v.remove(force=True) for v in found["volumes"]]
+    for remove in removals:
+        try:
+            remove()
+        except docker.errors.NotFound:
+            pass  # already gone
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: its removal is already in progress elsewhere
+                raise
     return {kind: len(objects) for kind, objects in found.items()}
 
 

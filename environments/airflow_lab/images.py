@@ -85,6 +85,7 @@ def service_specs(base: str) -> list[ImageSpec]:
     return [
         ImageSpec(s.postgres_image(), "postgres", {"BASE_IMAGE": base}),
         ImageSpec(s.redis_image(), "redis", {"BASE_IMAGE": base}),
+        ImageSpec(s.rabbitmq_image(), "rabbitmq", {"BASE_IMAGE": base}),
     ]
 
 

@@ -28,6 +28,7 @@ CONSTRAINT_OVERRIDES = (
 
 POSTGRES_MAJOR = "15"
 REDIS_MAJOR = "7"
+RABBITMQ_MAJOR = "3"
 
 #: Every image, container and network the kit creates carries this label (``cleanup`` finds them by it).
 LABEL = "io.airflow-lab"
@@ -41,6 +42,7 @@ PROJECT_DIR = ENVIRONMENTS_DIR.parent
 API_PORT = 8080
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
+RABBITMQ_PORT = 5672
 #: Where the task log server of a worker (here: the scheduler's LocalExecutor processes) listens.
 WORKER_LOG_SERVER_PORT = 8793
 
@@ -58,6 +60,10 @@ def postgres_image() -> str:
 
 def redis_image() -> str:
     return f"{IMAGE_PREFIX}/redis:{REDIS_MAJOR}"
+
+
+def rabbitmq_image() -> str:
+    return f"{IMAGE_PREFIX}/rabbitmq:{RABBITMQ_MAJOR}"
 
 
 LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"
