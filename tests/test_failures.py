@@ -51,7 +51,8 @@ def test_a_run_timeout_lists_task_states_and_the_scheduler_log(no_leftovers):
     assert "last scheduler log lines" in result.stderr
 
 
-def test_ctrl_c_removes_everything(no_leftovers):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupt_or_termination_removes_everything(signum, no_leftovers):
     process = subprocess.Popen(
         [
             sys.executable,
@@ -76,7 +77,7 @@ def test_ctrl_c_removes_everything(no_leftovers):
                 break
         time.sleep(3)
         assert labelled_objects()["containers"], "the environment should be running before the interrupt"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
