@@ -89,7 +89,8 @@ class Environment:
         if self.parallelism is not None:
             parts.append(f"parallelism={self.parallelism}")
         if self.workers:
-            parts.append(f"broker={self.broker}")
+            if self.broker != "redis":  # like the other options, shown only when not the default
+                parts.append(f"broker={self.broker}")
             parts.append("workers=[" + "; ".join(",".join(w.queues) for w in self.workers) + "]")
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
         return f"Environment({', '.join(parts)})"
