@@ -41,7 +41,11 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
 
     parser.add_argument("env", choices=sorted(ENVIRONMENTS), help="which environment to start")
     parser.add_argument("--airflow-version", default=s.AIRFLOW_VERSION, choices=s.SUPPORTED_AIRFLOW_VERSIONS)
-    parser.add_argument("--dags", required=dags_required, help="DAG folder, mounted read-only")
+    parser.add_argument(
+        "--dags",
+        required=dags_required,
+        help="DAG folder, mounted read-only; or git+file:///path/to/repo@REF (Airflow 3: a GitDagBundle)",
+    )
     parser.add_argument("--parallelism", type=int, help="[core] parallelism")
     parser.add_argument(
         "--config",
@@ -110,6 +114,15 @@ def _environment(args: argparse.Namespace):
     return ENVIRONMENTS[args.env](**options, **dict(args.config))
 
 
+def _deployment(args: argparse.Namespace):
+    """``--dags`` may name a git repository, ``git+file:///path/to/repo@REF``: deploy from it (deploy.py)."""
+    from .deploy import dag_source, is_remote_source
+
+    if not is_remote_source(args.dags):
+        return _environment(args)
+    return dag_source(_environment(argparse.Namespace(**{**vars(args), "dags": None})), args.dags)
+
+
 def _terminated(signum: int, frame: object) -> None:
     # `docker stop`, a CI runner's cancel or `kill`: unwind like Ctrl-C so every `with` block cleans up
     raise KeyboardInterrupt
@@ -141,7 +154,7 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    with _environment(args).start() as lab:
+    with _deployment(args).start() as lab:
         creds = lab.credentials
         print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
         print(f"  username: {creds['username']}\n  password: {creds['password']}")
@@ -151,7 +164,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    with _environment(args).start() as lab:
+    with _deployment(args).start() as lab:
         result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs)
     print(result.to_json())
     return 0 if result.succeeded else 1

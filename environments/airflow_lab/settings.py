@@ -69,6 +69,17 @@ def rabbitmq_image() -> str:
 LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"
 PUBLIC_BASE_IMAGE = "debian:bookworm-slim"
 
+#: The CI/CD chapter's deploys: release images (the DAGs baked in, one tag per release) and Airflow plus git.
+RELEASE_REPOSITORY = f"{IMAGE_PREFIX}/release"
+
+
+def release_image(tag: str) -> str:
+    return f"{RELEASE_REPOSITORY}:{tag}"
+
+
+def airflow_git_image(version: str = AIRFLOW_VERSION) -> str:
+    return f"{IMAGE_PREFIX}/airflow-git:{version}"
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"AIRFLOW_LAB_{name}", default)

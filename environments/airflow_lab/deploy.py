@@ -1,0 +1,311 @@
+"""Deploying DAG code the ways the CI/CD chapter compares, on a lab environment.
+
+* **Image**: ``release_image(dags, tag)`` builds an image ``FROM`` the lab's Airflow image with the DAGs
+  copied in (``environments/images/release/Dockerfile``); ``deployed(env, image=...)`` starts the
+  environment on it and ``lab.roll_out(other_image)`` replaces every Airflow container with one from another
+  release, keeping the metadata database (a rollback is a roll-out of the previous tag).
+* **Git, Airflow 3**: ``git_bundle(env, "file:///path/to/repo", ref)`` configures the git provider's
+  ``GitDagBundle`` (versioned: each run records the commit it ran) on an image that has git and the
+  provider (``environments/images/airflow-git``); the repository is mounted read-only.
+
+``dag_source(env, "git+file:///repo@main")`` turns the ``--dags`` spelling of the CLI into the above.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import settings as s
+from .environment import Environment, Lab
+from .errors import LabError
+
+#: Where a mounted repository appears inside the Airflow containers.
+REPOS_MOUNT = f"{s.AIRFLOW_HOME}/repos"
+#: Where GitDagBundle clones ([dag_processor] dag_bundle_storage_path): inside the container, not /tmp.
+BUNDLE_STORAGE = f"{s.AIRFLOW_HOME}/dag_bundles"
+GIT_BUNDLE_CLASS = "airflow.providers.git.bundles.git.GitDagBundle"
+GIT_SOURCE = re.compile(r"^git\+(?P<url>file://[^@]+)(?:@(?P<ref>[^@]+))?$")
+
+
+# -- images ----------------------------------------------------------------------------------------------
+
+
+def _airflow_base(airflow_version: str) -> str:
+    """Ensure the lab's Airflow image; return its id (the base of the derived images)."""
+    from .images import airflow_spec, base_image, build
+
+    base, base_id = base_image()
+    return build(airflow_spec(airflow_version, base), base_id)
+
+
+def release_image(dags: str | Path, tag: str, airflow_version: str = s.AIRFLOW_VERSION) -> str:
+    """Build a release: the lab's Airflow image with ``dags`` copied into its DAG folder. Returns the image name."""
+    from .images import ImageSpec, build
+
+    folder = Path(dags).resolve()
+    if not folder.is_dir():
+        raise LabError(f"The DAG folder {folder} does not exist (or is not a folder).")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", tag):
+        raise LabError(f"{tag!r} is not a valid image tag: use letters, digits, '_', '.', '-' (e.g. v2 or a commit).")
+    files = {
+        f"dags/{path.relative_to(folder).as_posix()}": path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    spec = ImageSpec(
+        s.release_image(tag), "release", {"AIRFLOW_IMAGE": s.airflow_image(airflow_version)}, extra_files=files
+    )
+    build(spec, _airflow_base(airflow_version))
+    return spec.name
+
+
+def git_image(airflow_version: str = s.AIRFLOW_VERSION) -> str:
+    """Airflow plus git (and, on Airflow 3, the git provider): the image the git deploys run on."""
+    from .images import ImageSpec, airflow_spec, build
+
+    lab_spec = airflow_spec(airflow_version, "unused")  # only for its CA bundle and constraints
+    spec = ImageSpec(
+        s.airflow_git_image(airflow_version),
+        "airflow-git",
+        {"AIRFLOW_IMAGE": s.airflow_image(airflow_version), "AIRFLOW_MAJOR": airflow_version.split(".")[0]},
+        {name: lab_spec.extra_files[name] for name in ("ca-bundle.crt", "constraints.txt")},
+    )
+    build(spec, _airflow_base(airflow_version))
+    return spec.name
+
+
+def remove_release_images() -> list[str]:
+    """Remove every release image the labs built (the lab Airflow images stay)."""
+    import docker.errors
+
+    from .docker import docker_client
+
+    removed = []
+    for image in docker_client().images.list(name=s.RELEASE_REPOSITORY):
+        for tag in image.tags:
+            try:
+                docker_client().images.remove(tag, force=True)
+                removed.append(tag)
+            except docker.errors.APIError:
+                pass
+    return removed
+
+
+# -- environments that deploy ----------------------------------------------------------------------------
+
+
+class Deployed:
+    """An environment plus how its DAG code is delivered: an image of its own, mounted repositories."""
+
+    def __init__(
+        self,
+        env: Environment,
+        image: str | None = None,
+        mounts: Sequence[tuple[Path, str]] = (),
+        pull_loop: PullLoop | None = None,
+    ) -> None:
+        self.env = env
+        self.image = image
+        self.mounts = tuple(mounts)
+        self.pull_loop = pull_loop
+
+    def __repr__(self) -> str:
+        parts = [repr(self.env)]
+        if self.image:
+            parts.append(f"image={self.image}")
+        parts += [f"mount={target}" for _, target in self.mounts]
+        if self.pull_loop:
+            parts.append(f"pull-loop={self.pull_loop.ref} every {self.pull_loop.interval}s")
+        return f"Deployed({', '.join(parts)})"
+
+    @property
+    def airflow_version(self) -> str:
+        return self.env.airflow_version
+
+    def start(self, show_progress: bool = True) -> DeployLab:
+        if self.image == s.airflow_git_image(self.env.airflow_version):
+            git_image(self.env.airflow_version)  # built on first use (cached by content)
+        return DeployLab(self, show_progress=show_progress).start()  # type: ignore[return-value]
+
+
+class DeployLab(Lab):
+    """A ``Lab`` whose Airflow containers run the deployed image, with the deployment's mounts."""
+
+    def __init__(self, deployed: Deployed, show_progress: bool = True) -> None:
+        super().__init__(deployed.env, show_progress=show_progress)
+        self.deployed = deployed
+        #: the image the Airflow components run now (changes with ``roll_out``)
+        self.image = deployed.image or s.airflow_image(deployed.env.airflow_version)
+        #: (image, seconds from the first container replaced to healthy) per roll-out
+        self.roll_outs: list[tuple[str, float]] = []
+
+    def _container(self, role: str, image: str, hostname: str | None = None) -> Any:
+        airflow = image == s.airflow_image(self.env.airflow_version)
+        container = super()._container(role, self.image if airflow else image, hostname)
+        if airflow:
+            for host, target in self.deployed.mounts:
+                container.with_volume_mapping(str(host), target, mode="ro")
+            if self.deployed.pull_loop is not None:
+                self._start_pull_loop()
+                container.with_volume_mapping(self._dags_volume, s.DAGS_MOUNT, mode="ro")
+        return container
+
+    _dags_volume: str = ""
+
+    def _start_pull_loop(self) -> None:
+        """Airflow 2's git-sync pattern: a sidecar pulls the repository into a volume the components mount."""
+        if self._dags_volume:
+            return
+        from .docker import docker_client
+
+        loop = self.deployed.pull_loop
+        assert loop is not None
+        self._dags_volume = f"airflow-lab-{self.id}-dags"
+        docker_client().volumes.create(self._dags_volume, labels=self.labels("dags-volume"))
+        sidecar = Lab._container(self, "git-pull", self.image, hostname="git-pull")
+        sidecar.with_volume_mapping(self._dags_volume, s.DAGS_MOUNT, mode="rw")
+        for host, target in self.deployed.mounts:
+            sidecar.with_volume_mapping(str(host), target, mode="ro")
+        sidecar.with_command(["bash", "-c", loop.script()])
+        with self._progress("Starting the git pull loop (in place of git-sync)") as progress:
+            sidecar.start()
+            deadline = time.monotonic() + 60
+            while "pulled" not in sidecar.get_wrapped_container().logs(tail=20).decode(errors="replace"):
+                if time.monotonic() > deadline:
+                    raise LabError(
+                        "The git pull loop did not clone the repository within 60 s:\n" + self.logs("git-pull")
+                    )
+                progress("cloning")
+                time.sleep(0.5)
+
+    def roll_out(self, image: str) -> float:
+        """Replace each Airflow component's container with one from ``image``, keeping the database and settings.
+
+        This is how an image release reaches a running installation (compose ``up`` with a new tag, a Helm
+        upgrade); a rollback is a roll-out of the previous image. Returns the seconds until all are healthy.
+        """
+        if self.api is None:
+            raise LabError("This lab is not running: start it first.")
+        began = time.monotonic()
+        components = self.env.components()
+        with self._progress(f"Rolling out {image}") as progress:
+            for component in components:
+                old = self.containers.pop(component.name)
+                settings = (dict(old.env), dict(old.volumes), old._command, dict(old.ports))
+                old.get_wrapped_container().remove(force=True, v=True)
+                progress(f"replacing {component.name}")
+                new = Lab._container(self, component.name, image, hostname=f"airflow-{component.name}")
+                new.env, new.volumes, new._command, new.ports = settings[0], settings[1], settings[2], settings[3]
+                new.start()
+        self.image = image
+        host_port = self.containers[components[0].name].get_exposed_port(s.API_PORT)
+        self.url = f"http://{s.settings().bind_host}:{host_port}"
+        from .client import api_for
+
+        self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+        self._wait_healthy()
+        seconds = round(time.monotonic() - began, 2)
+        self.roll_outs.append((image, seconds))
+        return seconds
+
+
+def deployed(env: Environment, image: str | None = None, mounts: Sequence[tuple[Path, str]] = ()) -> Deployed:
+    """``env`` on an image of its own (a release, or the git image) with extra read-only mounts."""
+    if image is not None and env.dags is not None:
+        raise LabError("A release image carries its DAGs: start the environment without `dags`.")
+    return Deployed(env, image, mounts)
+
+
+@dataclass(frozen=True)
+class PullLoop:
+    """A documented stand-in for git-sync (whose image cannot be pulled here): clone, then fetch and hard-reset
+    to ``ref`` every ``interval`` seconds. Unlike git-sync it does not swap checkouts atomically."""
+
+    repo_url: str
+    ref: str = "main"
+    subdir: str | None = None
+    interval: int = 5
+
+    def script(self) -> str:
+        """The sidecar's command: clone into the volume (the DAG folder), then fetch and reset in a loop."""
+        git = f"git -C {s.DAGS_MOUNT}"
+        steps = [
+            "set -e",
+            f"git clone -q --branch {self.ref} {self.repo_url} {s.DAGS_MOUNT}",
+            f"echo pulled $({git} rev-parse HEAD)",
+            f"while sleep {self.interval}; do {git} fetch -q origin '+refs/heads/*:refs/remotes/origin/*'"
+            f" && {git} reset -q --hard origin/{self.ref} && echo pulled $({git} rev-parse HEAD); done",
+        ]
+        return "; ".join(steps)
+
+
+def git_pull_loop(
+    env: Environment, repo: str | Path, ref: str = "main", subdir: str | None = None, interval: int = 5
+) -> Deployed:
+    """Airflow 2: DAGs from git the git-sync way: a sidecar pulls into a volume mounted as the DAG folder."""
+    if env.dags is not None:
+        raise LabError("A git deploy replaces the DAG folder: start the environment without `dags`.")
+    path, target = _repository(repo)
+    if subdir:  # the volume holds the whole checkout; Airflow reads the DAGs from the subfolder
+        env = env.with_config(core__dags_folder=f"{s.DAGS_MOUNT}/{subdir}")
+    loop = PullLoop(f"file://{target}", ref, subdir, interval)
+    return Deployed(env, s.airflow_git_image(env.airflow_version), [(path, target)], loop)
+
+
+def _repository(repo: str | Path) -> tuple[Path, str]:
+    path = Path(str(repo).removeprefix("file://")).resolve()
+    if not (path / ".git").exists() and not (path / "HEAD").exists():
+        raise LabError(f"{path} is not a git repository. Fix: `git init` it, or pass the repository's top folder.")
+    return path, f"{REPOS_MOUNT}/{path.name}"
+
+
+def git_bundle(
+    env: Environment,
+    repo: str | Path,
+    ref: str = "main",
+    subdir: str | None = None,
+    refresh_interval: int = 5,
+    name: str = "release-repo",
+) -> Deployed:
+    """Airflow 3: DAGs from a git repository through ``GitDagBundle`` (versioned), instead of a DAG folder.
+
+    ``repo`` is a local repository (a path or ``file://`` URL); it is mounted read-only and the bundle
+    clones it with ``repo_url=file://...`` and ``tracking_ref=ref`` into ``BUNDLE_STORAGE``, fetching every
+    ``refresh_interval`` seconds.
+    """
+    if env.major < 3:
+        raise LabError(
+            "DAG bundles are an Airflow 3 feature: on Airflow 2 deploy from git with a pull loop (the CI/CD chapter)."
+        )
+    if env.dags is not None:
+        raise LabError("A git bundle replaces the DAG folder: start the environment without `dags`.")
+    path, target = _repository(repo)
+    kwargs: dict[str, Any] = {"repo_url": f"file://{target}", "tracking_ref": ref, "refresh_interval": refresh_interval}
+    if subdir:
+        kwargs["subdir"] = subdir
+    bundles = [{"name": name, "classpath": GIT_BUNDLE_CLASS, "kwargs": kwargs}]
+    configured = env.with_config(
+        dag_processor__dag_bundle_config_list=json.dumps(bundles),
+        dag_processor__dag_bundle_storage_path=BUNDLE_STORAGE,
+    )
+    return Deployed(configured, s.airflow_git_image(env.airflow_version), [(path, target)])
+
+
+def dag_source(env: Environment, source: str) -> Deployed:
+    """The CLI's ``--dags git+file:///path/to/repo@REF`` (REF defaults to ``main``)."""
+    match = GIT_SOURCE.match(source)
+    if not match:
+        raise LabError(f"{source!r} is not a DAG source the kit knows: use a folder, or git+file:///path/to/repo@REF.")
+    if env.major < 3:
+        return git_pull_loop(env, match["url"], match["ref"] or "main")
+    return git_bundle(env, match["url"], match["ref"] or "main")
+
+
+def is_remote_source(dags: str | None) -> bool:
+    return bool(dags) and str(dags).startswith(("git+", "s3://"))
