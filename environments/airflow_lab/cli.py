@@ -16,6 +16,7 @@ import time
 from . import check
 from . import settings as s
 from .errors import LabError
+from .secrets_backends import BACKENDS
 
 
 def _config_pair(text: str) -> tuple[str, str]:
@@ -54,6 +55,18 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         default=[],
         metavar="SECTION.OPTION=VALUE",
         help="any Airflow option, repeatable",
+    )
+    stores = parser.add_argument_group("secrets (Connections and Variables)")
+    stores.add_argument(
+        "--secrets-backend",
+        choices=BACKENDS,
+        default=None,
+        help="where the kit writes the --secrets entries and Airflow reads them (default with --secrets: metastore)",
+    )
+    stores.add_argument(
+        "--secrets",
+        metavar="FILE",
+        help='JSON or YAML: {"connections": {"<id>": "<URI>" or {...}}, "variables": {"<key>": "<value>"}}',
     )
     celery = parser.add_argument_group("celery environment")
     celery.add_argument("--workers", type=int, default=None, help="number of Celery workers (default 2)")
@@ -111,7 +124,10 @@ def _environment(args: argparse.Namespace):
         options |= {k: v for k, v in celery_options.items() if v is not None}
     elif any(v is not None for v in celery_options.values()):
         raise LabError("--workers, --queues and --worker-concurrency apply to the celery environment only.")
-    return ENVIRONMENTS[args.env](**options, **dict(args.config))
+    env = ENVIRONMENTS[args.env](**options, **dict(args.config))
+    if args.secrets_backend or args.secrets:
+        env = env.with_secrets(args.secrets_backend or "metastore", args.secrets)
+    return env
 
 
 def _deployment(args: argparse.Namespace):
@@ -158,6 +174,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         creds = lab.credentials
         print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
         print(f"  username: {creds['username']}\n  password: {creds['password']}")
+        for line in lab.secret_stores.describe():  # the stores' own addresses and credentials, if any
+            print(line)
         print("Press Ctrl-C to stop and remove it.", flush=True)
         while True:
             time.sleep(3600)

@@ -35,6 +35,7 @@ from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
 from .progress import step
 from .records import RunResult
+from .secrets_backends import SecretEntries, SecretStore, SecretStores, check_stores, secret_store
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 
@@ -73,8 +74,11 @@ class Environment:
     workers: tuple[Worker, ...] = ()
     #: The Celery broker: ``redis`` or ``rabbitmq``.
     broker: str = "redis"
+    #: Where Connections and Variables live and what the kit writes there (``with_secrets``).
+    secret_stores: tuple[SecretStore, ...] = ()
 
     def __post_init__(self) -> None:
+        check_stores(self.secret_stores)
         if self.dags is not None:
             dags = Path(self.dags).resolve()
             if not dags.is_dir():
@@ -92,6 +96,8 @@ class Environment:
             if self.broker != "redis":  # like the other options, shown only when not the default
                 parts.append(f"broker={self.broker}")
             parts.append("workers=[" + "; ".join(",".join(w.queues) for w in self.workers) + "]")
+        if self.secret_stores:
+            parts.append("secrets=" + "+".join(st.backend for st in self.secret_stores))
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
         return f"Environment({', '.join(parts)})"
 
@@ -103,6 +109,16 @@ class Environment:
         """Airflow options as ``section__key=value``, e.g. ``with_config(core__parallelism=1)``."""
         merged = {**self.config, **{k: str(v) for k, v in options.items()}}
         return replace(self, config=merged)
+
+    def with_secrets(
+        self, backend: str, entries: str | Path | Mapping[str, Any] | SecretEntries | None = None
+    ) -> Environment:
+        """Seed a secrets file (or mapping) into ``backend`` (metastore, env, file, vault, aws) at start.
+
+        The kit starts the backend's server if it needs one and configures Airflow to read it. Call again with
+        ``env`` or ``metastore`` to hold entries in Airflow's own sources beside the backend.
+        """
+        return replace(self, secret_stores=(*self.secret_stores, secret_store(backend, entries)))
 
     def components(self) -> list[Component]:
         if self.major >= 3:
@@ -277,6 +293,8 @@ class Lab:
         self.api: AirflowAPI | None = None
         self.url: str | None = None
         self.timings: dict[str, float] = {}
+        #: The started secrets backends, by name: ``lab.secret_stores["vault"].put_connection(...)``.
+        self.secret_stores: SecretStores | None = None
 
     def __repr__(self) -> str:
         state = f"running at {self.url}" if self.url else "stopped"
@@ -302,7 +320,7 @@ class Lab:
         _LIVE.add(self)
         began = time.monotonic()
         try:
-            ensure_images((self.env.airflow_version,))
+            ensure_images((self.env.airflow_version,), secret_stores=_needs_store_images(self.env))
             images_ready = time.monotonic()
             self._start_containers()
             self.timings = {
@@ -361,10 +379,11 @@ class Lab:
                 rabbit.start()
                 self._wait_until(lambda: "Server startup complete" in _tail(rabbit, 200), "rabbitmq", progress, 120)
 
-        airflow_env = env.airflow_config(secrets_) | {
-            "AIRFLOW_LAB_USER": secrets_.username,
-            "AIRFLOW_LAB_PASSWORD": secrets_.password,
-        }
+        self.secret_stores = SecretStores(self)
+        self.secret_stores.start()  # servers (OpenBao, moto) started and seeded before Airflow reads them
+        # explicit options (--config, with_config) win over what a secrets backend sets
+        airflow_env = self.secret_stores.airflow_env() | env.airflow_config(secrets_)
+        airflow_env |= {"AIRFLOW_LAB_USER": secrets_.username, "AIRFLOW_LAB_PASSWORD": secrets_.password}
         image = s.airflow_image(env.airflow_version)
 
         with self._progress("Migrating the metadata database") as progress:
@@ -381,6 +400,8 @@ class Lab:
             c.with_envs(**airflow_env).with_command(list(component.command))
             if env.dags is not None:
                 c.with_volume_mapping(str(env.dags), s.DAGS_MOUNT, mode="ro")
+            for host_folder, mount in self.secret_stores.volumes():
+                c.with_volume_mapping(host_folder, mount, mode="ro")
             if component == components[0]:  # the API server (webserver on Airflow 2)
                 self._publish(c, s.API_PORT)
             c.start()
@@ -390,6 +411,7 @@ class Lab:
         self.url = f"http://{s.settings().bind_host}:{host_port}"
         self.api = api_for(env.airflow_version, self.url, secrets_.username, secrets_.password)
         self._wait_healthy()
+        self.secret_stores.after_healthy()
 
     def _wait_healthy(self) -> None:
         expected = {c.health_key: c.name for c in self.env.components() if c.health_key}
@@ -443,6 +465,8 @@ class Lab:
                 except Exception:
                     pass
             self.network = None
+            if self.secret_stores is not None:
+                self.secret_stores.close()
             # whatever a half-finished start left without a Python handle, found by label
             remove_labelled(lab_id=self.id)
             self.url = None
@@ -565,6 +589,10 @@ class Lab:
                 raise ComponentUnhealthy(name, f"not ready after {timeout:.0f} s", _tail(self.containers[name]))
             progress("waiting")
             time.sleep(s.settings().poll_interval)
+
+
+def _needs_store_images(env: Environment) -> bool:
+    return any(st.backend in ("vault", "aws") for st in env.secret_stores)
 
 
 def _exited(wrapped: Any) -> bool:

@@ -89,6 +89,16 @@ def service_specs(base: str) -> list[ImageSpec]:
     ]
 
 
+def secret_store_specs(base: str) -> list[ImageSpec]:
+    """OpenBao and moto, the secrets chapter's stores; pip inside trusts the same CA bundle as Airflow's."""
+    ca = ca_bundle_path()
+    ca_file = {"ca-bundle.crt": ca.read_bytes() if ca else b""}
+    return [
+        ImageSpec(s.openbao_image(), "openbao", {"BASE_IMAGE": base, "OPENBAO_VERSION": s.OPENBAO_VERSION}, ca_file),
+        ImageSpec(s.moto_image(), "moto", {"BASE_IMAGE": base, "MOTO_VERSION": s.MOTO_VERSION}, ca_file),
+    ]
+
+
 def _context_hash(spec: ImageSpec, base_id: str) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"args": spec.build_args, "base": base_id}, sort_keys=True).encode())
@@ -220,10 +230,16 @@ def base_image() -> tuple[str, str]:
         return s.LOCAL_BASE_IMAGE, local_base()
 
 
-def ensure_images(airflow_versions: tuple[str, ...] = (s.AIRFLOW_VERSION,), force: bool = False) -> dict[str, str]:
-    """Build whatever is missing or out of date; returns {image name: image id}."""
+def ensure_images(
+    airflow_versions: tuple[str, ...] = (s.AIRFLOW_VERSION,), force: bool = False, secret_stores: bool = True
+) -> dict[str, str]:
+    """Build whatever is missing or out of date; returns {image name: image id}.
+
+    ``secret_stores=False`` skips OpenBao and moto (a lab start that needs neither).
+    """
     base, base_id = base_image()
-    specs = service_specs(base) + [airflow_spec(v, base) for v in airflow_versions]
+    specs = service_specs(base) + (secret_store_specs(base) if secret_stores else [])
+    specs += [airflow_spec(v, base) for v in airflow_versions]
     return {spec.name: build(spec, base_id, force=force) for spec in specs}
 
 

