@@ -206,3 +206,18 @@ def test_the_custom_directory_backend_reads_one_file_per_secret(tmp_path, monkey
     assert backend.get_variable("shop_bucket") == "s3://shop-exports-lab"
     # unknown ids fall through (None), and an id cannot read outside its folder
     assert backend.get_conn_value("missing") is None and backend.get_variable("../connections/shop_db") is None
+
+
+def test_a_rejected_write_names_the_entry_and_hides_the_value(monkeypatch):
+    from airflow_lab import secrets_backends
+
+    class Answer:
+        status_code, content = 400, b"x"
+        text = '{"errors": ["cannot store tok-123456 here"]}'
+
+    monkeypatch.setattr(secrets_backends.requests, "request", lambda *a, **k: Answer())
+    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=None)
+    with pytest.raises(secrets_backends.SecretsBackendError) as error:
+        store.put_variable("shop_api_token", "tok-123456")
+    assert "The vault backend rejected variable 'shop_api_token': HTTP 400" in str(error.value)
+    assert "tok-123456" not in str(error.value)
