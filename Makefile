@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 AIRFLOW_VERSIONS := $(shell $(PYTHON) -c "import sys; sys.path.insert(0, 'environments'); from airflow_lab.settings import SUPPORTED_AIRFLOW_VERSIONS as v; print(' '.join(v))")
+JOBS ?= 1
 LABS := $(shell find labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
 .PHONY: book test labs images lint bench cleanup clean
@@ -31,8 +32,9 @@ book: $(VENV)/.book
 	@echo "The book is in _build/html/index.html"
 
 ## Build the images, then run every test: unit, DAG integrity, ruff, the kit end to end, compose, and the labs.
+## JOBS=N runs N test files (each lab is one) side by side with pytest-xdist; worth it with 4+ cores.
 test: $(VENV)/.test images
-	$(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider
+	$(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 
 images: $(VENV)/.test
 	$(BIN)/airflow-lab images $(foreach v,$(AIRFLOW_VERSIONS),--airflow-version $(v))

@@ -93,3 +93,17 @@ def test_celery_rabbitmq_uses_an_amqp_broker_with_a_generated_password():
     assert url == f"amqp://airflow:{secrets_.broker_password}@rabbitmq:5672//"
     with pytest.raises(LabError, match="Unknown Celery broker"):
         celery(broker="kafka")
+
+
+def test_every_environment_gives_airflow_a_connection_to_the_lab_database():
+    secrets_ = Secrets()
+    for env in (local(), celery(), local(airflow_version=s.AIRFLOW_2_VERSION)):
+        uri = env.airflow_config(secrets_)["AIRFLOW_CONN_LAB_POSTGRES"]
+        assert uri == f"postgresql://airflow:{secrets_.db_password}@postgres:5432/{s.LAB_DATABASE}"
+
+
+def test_a_plugins_folder_is_part_of_the_value_and_checked_up_front(tmp_path):
+    env = local(plugins=PROJECT / "dags" / "plugins")
+    assert "plugins=dags/plugins" in repr(env) and env != local()
+    with pytest.raises(LabError, match="plugins folder .* does not exist"):
+        local(plugins=tmp_path / "nope")

@@ -102,3 +102,11 @@ def test_structured_task_logs_read_like_text_with_the_traceback():
     assert "ERROR - Task failed with exception" in text
     assert 'File "/dags/x.py", line 3, in boom' in text and "RuntimeError: failing on purpose" in text
     assert _log_text("plain text from Airflow 2") == "plain text from Airflow 2"
+
+
+def test_structured_log_fields_are_kept_as_key_value():
+    from airflow_lab.client import _log_text
+
+    line = {"timestamp": "2026-11-25T09:32:07Z", "level": "info", "event": "Retry policy decision", "loc": "x.py:1"}
+    text = _log_text([line | {"action": "fail", "reason": "credentials rejected"}])
+    assert text == "[2026-11-25T09:32:07Z] INFO - Retry policy decision action=fail reason=credentials rejected"

@@ -48,6 +48,7 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         help="DAG folder, mounted read-only; or git+file:///path/to/repo@REF (Airflow 3: a GitDagBundle)",
     )
     parser.add_argument("--parallelism", type=int, help="[core] parallelism")
+    parser.add_argument("--plugins", help="plugins folder, mounted read-only (e.g. deadline-alert callbacks)")
     parser.add_argument(
         "--config",
         type=_config_pair,
@@ -116,6 +117,8 @@ def _environment(args: argparse.Namespace):
     from .environment import ENVIRONMENTS
 
     options = {"airflow_version": args.airflow_version, "dags": args.dags, "parallelism": args.parallelism}
+    if args.plugins:
+        options["plugins"] = args.plugins
     celery_options = {
         "workers": args.queues.split(";") if args.queues else args.workers,
         "worker_concurrency": args.worker_concurrency,
@@ -147,6 +150,9 @@ def _terminated(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminated)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored: then `kill -INT`
+    # (or Ctrl-C after `fg`) would do nothing. Ctrl-C must always mean "clean up and exit 130".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return COMMANDS[args.command](args)
     except LabError as exc:

@@ -19,6 +19,7 @@ class AirflowAPI(Protocol):
     def dag_ids(self) -> list[str]: ...
     def import_errors(self) -> dict[str, str]: ...
     def unpause(self, dag_id: str) -> None: ...
+    def pause(self, dag_id: str) -> None: ...
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str: ...
     def run_state(self, dag_id: str, run_id: str) -> str: ...
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]: ...
@@ -90,6 +91,9 @@ class V2Client:
     def unpause(self, dag_id: str) -> None:
         self._ac.DAGApi(self._client()).patch_dag(dag_id, self._ac.DAGPatchBody(is_paused=False))
 
+    def pause(self, dag_id: str) -> None:
+        self._ac.DAGApi(self._client()).patch_dag(dag_id, self._ac.DAGPatchBody(is_paused=True))
+
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         # logical_date=None: a manual run not tied to a data interval, the Airflow 3 default
         body = self._ac.TriggerDAGRunPostBody.from_dict({"logical_date": None, "conf": conf or {}})
@@ -152,6 +156,9 @@ def _value(state: Any) -> str | None:
     return None if state is None else str(getattr(state, "value", state))
 
 
+_LOG_LAYOUT_KEYS = {"timestamp", "level", "event", "error_detail", "loc"}
+
+
 def _log_text(content: Any) -> str:
     """Airflow 3 serves structured log lines (dicts with ``event``); Airflow 2 serves text."""
     if isinstance(content, str):
@@ -161,7 +168,9 @@ def _log_text(content: Any) -> str:
         if isinstance(item, dict):
             stamp = f"[{item['timestamp']}] " if item.get("timestamp") else ""
             level = f"{item['level'].upper()} - " if item.get("level") else ""
-            lines.append(f"{stamp}{level}{item.get('event', '')}")
+            # structured fields (e.g. a retry policy's action and reason) as key=value, as Airflow's UI shows them
+            extra = " ".join(f"{k}={v}" for k, v in item.items() if k not in _LOG_LAYOUT_KEYS)
+            lines.append(f"{stamp}{level}{item.get('event', '')}" + (f" {extra}" if extra else ""))
             lines += _traceback_lines(item.get("error_detail"))
         else:
             lines.append(str(item))
@@ -206,10 +215,16 @@ class V1Client:
         return {e["filename"]: e["stack_trace"] for e in self.get("/importErrors", limit=1000)["import_errors"]}
 
     def unpause(self, dag_id: str) -> None:
+        self._set_paused(dag_id, False)
+
+    def pause(self, dag_id: str) -> None:
+        self._set_paused(dag_id, True)
+
+    def _set_paused(self, dag_id: str, paused: bool) -> None:
         response = self._session.patch(
             f"{self.base_url}/api/v1/dags/{dag_id}",
             params={"update_mask": "is_paused"},
-            json={"is_paused": False},
+            json={"is_paused": paused},
             timeout=30,
         )
         response.raise_for_status()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import logging
 import os
 import re
 import secrets
@@ -69,6 +70,8 @@ class Environment:
     airflow_version: str = s.AIRFLOW_VERSION
     dags: Path | None = None
     parallelism: int | None = None
+    #: Mounted read-only as Airflow's plugins folder (on ``sys.path`` of every component).
+    plugins: Path | None = None
     config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Celery workers (empty for executors that run tasks elsewhere).
     workers: tuple[Worker, ...] = ()
@@ -79,17 +82,20 @@ class Environment:
 
     def __post_init__(self) -> None:
         check_stores(self.secret_stores)
-        if self.dags is not None:
-            dags = Path(self.dags).resolve()
-            if not dags.is_dir():
-                raise LabError(f"The DAG folder {dags} does not exist (or is not a folder).")
-            object.__setattr__(self, "dags", dags)
+        for name, what in (("dags", "DAG folder"), ("plugins", "plugins folder")):
+            if getattr(self, name) is not None:
+                folder = Path(getattr(self, name)).resolve()
+                if not folder.is_dir():
+                    raise LabError(f"The {what} {folder} does not exist (or is not a folder).")
+                object.__setattr__(self, name, folder)
         object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
 
     def __repr__(self) -> str:
         parts = [f"{self.name!r}", f"executor={self.executor}", f"airflow={self.airflow_version}"]
         if self.dags:
             parts.append(f"dags={_short(self.dags)}")
+        if self.plugins:
+            parts.append(f"plugins={_short(self.plugins)}")
         if self.parallelism is not None:
             parts.append(f"parallelism={self.parallelism}")
         if self.workers:
@@ -155,6 +161,8 @@ class Environment:
             ),
             "logging__worker_log_server_port": str(s.WORKER_LOG_SERVER_PORT),
         }
+        # not an Airflow option: a connection, which Airflow reads from AIRFLOW_CONN_<ID> (see below)
+        lab_db = f"postgresql://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/{s.LAB_DATABASE}"
         if self.uses_celery:
             conf |= {
                 "celery__broker_url": (
@@ -187,7 +195,7 @@ class Environment:
         if self.parallelism is not None:
             conf["core__parallelism"] = str(self.parallelism)
         conf |= dict(self.config)
-        return {f"AIRFLOW__{k.upper()}": v for k, v in conf.items()}
+        return {f"AIRFLOW__{k.upper()}": v for k, v in conf.items()} | {f"AIRFLOW_CONN_{s.LAB_CONN_ID.upper()}": lab_db}
 
     def init_command(self, secrets_: Secrets) -> list[str]:
         """Migrate the metadata database (and, on Airflow 2, create the API user)."""
@@ -207,10 +215,11 @@ def local(
     airflow_version: str = s.AIRFLOW_VERSION,
     dags: str | Path | None = None,
     parallelism: int | None = None,
+    plugins: str | Path | None = None,
     **config: Any,
 ) -> Environment:
     """Postgres + API server + scheduler + DAG processor + triggerer, with the LocalExecutor."""
-    return Environment("local", "LocalExecutor", airflow_version, dags, parallelism).with_config(**config)
+    return Environment("local", "LocalExecutor", airflow_version, dags, parallelism, plugins).with_config(**config)
 
 
 def celery(
@@ -220,6 +229,7 @@ def celery(
     worker_concurrency: int = 4,
     parallelism: int | None = None,
     broker: str = "redis",
+    plugins: str | Path | None = None,
     **config: Any,
 ) -> Environment:
     """The ``local`` services plus a broker (Redis, or RabbitMQ) and Celery workers, each on its own host.
@@ -234,7 +244,7 @@ def celery(
         raise LabError("A Celery environment needs at least one worker.")
     pool = tuple(Worker(tuple(q.strip() for q in spec.split(",") if q.strip()), worker_concurrency) for spec in specs)
     name = "celery" if broker == "redis" else f"celery-{broker}"
-    env = Environment(name, "CeleryExecutor", airflow_version, dags, parallelism, workers=pool, broker=broker)
+    env = Environment(name, "CeleryExecutor", airflow_version, dags, parallelism, plugins, workers=pool, broker=broker)
     return env.with_config(**config)
 
 
@@ -303,7 +313,10 @@ class Lab:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def labels(self, role: str) -> dict[str, str]:
-        return {s.LABEL: "lab", f"{s.LABEL}.lab": self.id, f"{s.LABEL}.env": self.env.name, f"{s.LABEL}.role": role}
+        labels = {s.LABEL: "lab", f"{s.LABEL}.lab": self.id, f"{s.LABEL}.env": self.env.name, f"{s.LABEL}.role": role}
+        if session := s.settings().session:
+            labels[f"{s.LABEL}.session"] = session
+        return labels
 
     def __enter__(self) -> Lab:
         if not self.url:
@@ -344,6 +357,9 @@ class Lab:
         container.ports[f"{port}/tcp"] = (s.settings().bind_host,)  # type: ignore[assignment]
 
     def _start_containers(self) -> None:
+        # The kit reports progress itself; importing Airflow in the same process (a lab checking an operator)
+        # turns on INFO logging, and testcontainers' "Pulling image ..." lines would then fill the output.
+        logging.getLogger("testcontainers").setLevel(logging.WARNING)
         env, secrets_ = self.env, self.secrets
         self.network = Network(docker_network_kw={"labels": self.labels("network")})
         self.network.name = f"airflow-lab-{self.id}"
@@ -364,6 +380,7 @@ class Lab:
                 progress,
                 60,
             )
+            _check(pg.exec(["createdb", "-U", "airflow", s.LAB_DATABASE]), "postgres", "createdb")
 
         if env.uses_celery and env.broker == "redis":
             with self._progress("Starting Redis (the Celery broker)") as progress:
@@ -400,6 +417,8 @@ class Lab:
             c.with_envs(**airflow_env).with_command(list(component.command))
             if env.dags is not None:
                 c.with_volume_mapping(str(env.dags), s.DAGS_MOUNT, mode="ro")
+            if env.plugins is not None:
+                c.with_volume_mapping(str(env.plugins), s.PLUGINS_MOUNT, mode="ro")
             for host_folder, mount in self.secret_stores.volumes():
                 c.with_volume_mapping(host_folder, mount, mode="ro")
             if component == components[0]:  # the API server (webserver on Airflow 2)
@@ -500,6 +519,34 @@ class Lab:
             raise LabError(f"`{' '.join(command)}` in {component} exited with {result.exit_code}:\n{output[-3000:]}")
         return output
 
+    def sql(self, query: str, database: str = s.LAB_DATABASE) -> list[dict[str, str]]:
+        """Run one SQL statement with ``psql`` in the lab's Postgres; rows as dicts of strings.
+
+        ``database="airflow"`` reads Airflow's own metadata tables (e.g. ``sla_miss``, ``deadline``): records
+        that no REST endpoint serves.
+        """
+        import csv
+        import io
+
+        out = self.exec(
+            "postgres", ["psql", "-U", "airflow", "-d", database, "--csv", "-v", "ON_ERROR_STOP=1", "-c", query]
+        )
+        return list(csv.DictReader(io.StringIO(out)))
+
+    def retry_schedule(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """When Airflow scheduled each retry of a task instance, by Airflow's own ``next_retry_datetime``.
+
+        Runs ``incontainer/retry_schedule.py`` in the scheduler's container (the Airflow version under test),
+        on the task as the scheduler sees it and the run's stored logical date. For every earlier try: its
+        end, the computed next-retry time and delay, and the band of delays the formula allows for that try.
+        """
+        import json
+
+        script = (Path(__file__).parent / "incontainer" / "retry_schedule.py").read_text()
+        out = self.exec("scheduler", ["python", "-c", script, dag_id, run_id, task_id])
+        line = next(x for x in reversed(out.splitlines()) if x.startswith("RETRY_SCHEDULE "))
+        return json.loads(line.removeprefix("RETRY_SCHEDULE "))
+
     def kill(self, component: str) -> None:
         """Kill a component's container at once (SIGKILL), as a crashed host would: for failure labs."""
         self.containers[component].get_wrapped_container().kill()
@@ -529,6 +576,25 @@ class Lab:
                     raise DagNotFound(dag_id, found, str(self.env.dags))
                 progress(f"{len(found)} DAG(s) parsed so far")
                 time.sleep(s.settings().poll_interval)
+
+    def unpause(self, dag_id: str) -> None:
+        """Unpause without triggering: the scheduler then creates the DAG's scheduled runs itself."""
+        self.wait_for_dag(dag_id)
+        self._api().unpause(dag_id)
+
+    def pause(self, dag_id: str) -> None:
+        self._api().pause(dag_id)
+
+    def wait_until(self, ready: Any, what: str, timeout: float = 120) -> Any:
+        """Poll ``ready()`` until it returns something truthy (returned); raise ``LabError`` after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._progress(f"Waiting until {what}") as progress:
+            while not (value := ready()):
+                if time.monotonic() > deadline:
+                    raise LabError(f"Gave up after {timeout:.0f} s waiting until {what}.")
+                progress("waiting")
+                time.sleep(s.settings().poll_interval * 2)
+        return value
 
     def create_pool(self, name: str, slots: int, description: str = "") -> None:
         """Create a pool through the REST API (as a reader would in the UI or with ``airflow pools set``)."""
@@ -589,6 +655,12 @@ class Lab:
                 raise ComponentUnhealthy(name, f"not ready after {timeout:.0f} s", _tail(self.containers[name]))
             progress("waiting")
             time.sleep(s.settings().poll_interval)
+
+
+def _check(result: Any, component: str, what: str) -> None:
+    if result.exit_code != 0:
+        output = (result.output or b"").decode(errors="replace")
+        raise ComponentUnhealthy(component, f"`{what}` exited with {result.exit_code}", output[-2000:])
 
 
 def _needs_store_images(env: Environment) -> bool:

@@ -54,6 +54,14 @@ WORKER_LOG_SERVER_PORT = 8793
 
 AIRFLOW_HOME = "/opt/airflow"
 DAGS_MOUNT = f"{AIRFLOW_HOME}/dags"
+#: Airflow puts its plugins folder on ``sys.path`` in every component (the DAG folder is not, on 3.x):
+#: code that the triggerer or the DAG processor imports by dotted path (deadline callbacks) lives here.
+PLUGINS_MOUNT = f"{AIRFLOW_HOME}/plugins"
+
+#: A database beside Airflow's own in the lab's Postgres, for what example tasks and callbacks write
+#: (rows, alert records); Airflow reaches it through the connection ``lab_postgres``.
+LAB_DATABASE = "lab"
+LAB_CONN_ID = "lab_postgres"
 
 
 def airflow_image(version: str = AIRFLOW_VERSION) -> str:
@@ -115,6 +123,9 @@ class Settings:
     #: Host address published ports bind to. Loopback only: a lab environment is never exposed.
     bind_host: str = field(default_factory=lambda: _env("BIND_HOST", "127.0.0.1"))
     poll_interval: float = field(default_factory=lambda: float(_env("POLL_INTERVAL", "0.5")))
+    #: Set by a caller (e.g. the test suite) that wants to find its own containers among other users'
+    #: of the same engine: every object gets the label ``io.airflow-lab.session=<value>``.
+    session: str = field(default_factory=lambda: _env("SESSION", ""))
 
 
 def settings() -> Settings:
