@@ -110,3 +110,13 @@ def test_structured_log_fields_are_kept_as_key_value():
     line = {"timestamp": "2026-11-25T09:32:07Z", "level": "info", "event": "Retry policy decision", "loc": "x.py:1"}
     text = _log_text([line | {"action": "fail", "reason": "credentials rejected"}])
     assert text == "[2026-11-25T09:32:07Z] INFO - Retry policy decision action=fail reason=credentials rejected"
+
+
+def test_the_bundle_appears_only_when_airflow_recorded_one():
+    from dataclasses import replace
+
+    plain = make_result()
+    assert "bundle" not in plain.to_dict()
+    versioned = replace(plain, bundle={"name": "release-repo", "version": "4f0c2ab", "dag_version": 2})
+    assert versioned.to_dict()["bundle"] == {"name": "release-repo", "version": "4f0c2ab", "dag_version": 2}
+    assert RunResult.from_dict(json.loads(versioned.to_json())) == versioned

@@ -314,6 +314,9 @@ def evaluate(
     problems: list[Problem] = []
     for error in inspection["import_errors"]:
         problems.append(Problem(error["file"], _import_error_rule(error["error"]), "error", _last_line(error["error"])))
+    for file, found in inspection.get("warnings", {}).items():
+        for warning in dict.fromkeys(found):  # Airflow reports a warning raised in a loop once per pass
+            problems.append(Problem(file, "parse-warning", "warning", warning.split(": ", 1)[-1]))
     for stat in inspection["files"]:
         if stat["parse_s"] > config.parse_time_warning_s:
             problems.append(
@@ -457,3 +460,10 @@ def cmd_check(args: Any) -> int:
     )
     print(report.to_json() if args.json else report.summary())
     return 0 if report.ok else 1
+
+
+def leftovers() -> dict[str, int]:
+    """How many check containers still exist (zero: each check removed its container, on success or failure)."""
+    from .docker import labelled
+
+    return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.role=check").items()}

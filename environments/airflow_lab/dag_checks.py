@@ -33,7 +33,7 @@ def inspect(folder: Path) -> dict:
     import airflow
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DagBag records a file's warnings itself
+        warnings.simplefilter("always")  # DagBag records each file's warnings (DeprecationWarning included)
         if airflow.__version__.startswith("2."):
             from airflow.models.dagbag import DagBag as DagBag2
 
@@ -59,8 +59,15 @@ def inspect(folder: Path) -> dict:
         file = _relative(str(folder / stat.file.lstrip("/")), folder)
         ids = sorted(d for d in dags if dags[d]["file"] == file)
         files.append({"file": file, "parse_s": round(stat.duration.total_seconds(), 3), "dag_ids": ids})
+    # "path:line: Category: message" per warning; the path is the container's, so keep what follows it
+    parse_warnings = {
+        _relative(file, folder): [w.replace(f"{folder}/", "") for w in found]
+        for file, found in sorted(getattr(bag, "captured_warnings", {}).items())
+        if found
+    }
     return {
         "airflow_version": airflow.__version__,
+        "warnings": parse_warnings,
         "dags": dags,
         "files": sorted(files, key=lambda f: f["file"]),
         "import_errors": [

@@ -17,13 +17,14 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import settings as s
 from .environment import Environment, Lab
 from .errors import LabError
+from .records import RunResult
 
 #: Where a mounted repository appears inside the Airflow containers.
 REPOS_MOUNT = f"{s.AIRFLOW_HOME}/repos"
@@ -183,6 +184,20 @@ class DeployLab(Lab):
                     )
                 progress("cloning")
                 time.sleep(0.5)
+
+    def wait(self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False) -> RunResult:
+        """As ``Lab.wait``, plus the bundle and the version (commit) the run used, as Airflow recorded them."""
+        result = super().wait(dag_id, run_id, timeout, logs)
+        if self.env.major < 3:
+            return result  # Airflow 2 records neither
+        run = self._api().get(f"/dags/{dag_id}/dagRuns/{run_id}")
+        versions = run.get("dag_versions") or []
+        bundle = {
+            "name": versions[-1]["bundle_name"] if versions else None,
+            "version": run.get("bundle_version"),
+            "dag_version": versions[-1]["version_number"] if versions else None,
+        }
+        return replace(result, bundle=bundle)
 
     def roll_out(self, image: str) -> float:
         """Replace each Airflow component's container with one from ``image``, keeping the database and settings.

@@ -82,6 +82,9 @@ class RunResult:
     airflow_version: str
     executor: str
     task_instances: tuple[TaskInstanceRecord, ...] = field(default_factory=tuple)
+    #: The DAG bundle and its version (a git commit) the run used, when Airflow recorded one (Airflow 3
+    #: with a versioned bundle: see deploy.py); absent from the JSON otherwise.
+    bundle: dict[str, Any] | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -95,7 +98,7 @@ class RunResult:
             "airflow_version": self.airflow_version,
             "executor": self.executor,
             "task_instances": [ti.to_dict() for ti in self.task_instances],
-        }
+        } | ({"bundle": dict(self.bundle)} if self.bundle else {})
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -119,7 +122,9 @@ class RunResult:
             for ti in data["task_instances"]
         )
         return cls(
-            **{**{k: data[k] for k in ("dag_id", "run_id", "state", "airflow_version", "executor")}}, task_instances=tis
+            **{**{k: data[k] for k in ("dag_id", "run_id", "state", "airflow_version", "executor")}},
+            task_instances=tis,
+            bundle=data.get("bundle"),
         )
 
     def to_frame(self):
