@@ -86,3 +86,32 @@ def test_on_airflow_2_a_git_source_is_pulled_by_a_sidecar(repo):
     assert "git clone -q --branch main" in script and "reset -q --hard origin/main" in script
     with_subdir = deploy.git_pull_loop(local(airflow_version=s.AIRFLOW_2_VERSION), repo, subdir="dags")
     assert with_subdir.env.config["core__dags_folder"] == f"{s.DAGS_MOUNT}/dags"
+
+
+@pytest.mark.docker
+def test_airflow_lab_run_from_a_git_repository_reports_the_commit(tmp_path, no_leftovers):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    repo = tmp_path / "release-repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    shutil.copy(Path(s.PROJECT_DIR) / "dags" / "cicd" / "cicd_release.py", repo / "cicd_release.py")
+    for folder in (tmp_path, repo):
+        folder.chmod(0o755)  # the Airflow containers read the repository as another user
+    git = ["git", "-C", str(repo), "-c", "user.name=CI", "-c", "user.email=ci@example.invalid"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+
+    exe = Path(sys.executable).with_name("airflow-lab")
+    result = subprocess.run(
+        [str(exe), "run", "local", "--dags", f"git+file://{repo}@main", "--dag-id", "cicd_release"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    run = json.loads(result.stdout)
+    assert run["state"] == "success"
+    assert run["bundle"] == {"name": "release-repo", "version": commit, "dag_version": 1}, run["bundle"]
