@@ -88,6 +88,22 @@ def test_on_airflow_2_a_git_source_is_pulled_by_a_sidecar(repo):
     assert with_subdir.env.config["core__dags_folder"] == f"{s.DAGS_MOUNT}/dags"
 
 
+def test_a_bucket_bundle_reads_moto_through_its_own_connection(tmp_path):
+    deployed = deploy.s3_bundle(local(), tmp_path, "dags", "release")
+    bundle = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])[0]
+    assert bundle["classpath"] == "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
+    assert bundle["kwargs"] == {
+        "bucket_name": "dags",
+        "prefix": "release",
+        "aws_conn_id": "dags_s3",
+        "refresh_interval": 5,
+    }
+    assert [store.backend for store in deployed.env.secret_stores] == ["aws"]  # moto, in the lab network
+    assert deployed.bucket == deploy.BucketSource("dags", "release", tmp_path.resolve())
+    with pytest.raises(LabError, match="Airflow 3 feature"):
+        deploy.s3_bundle(local(airflow_version=s.AIRFLOW_2_VERSION), tmp_path)
+
+
 @pytest.mark.docker
 def test_airflow_lab_run_from_a_git_repository_reports_the_commit(tmp_path, no_leftovers):
     import shutil

@@ -110,11 +110,13 @@ class Deployed:
         image: str | None = None,
         mounts: Sequence[tuple[Path, str]] = (),
         pull_loop: PullLoop | None = None,
+        bucket: BucketSource | None = None,
     ) -> None:
         self.env = env
         self.image = image
         self.mounts = tuple(mounts)
         self.pull_loop = pull_loop
+        self.bucket = bucket
 
     def __repr__(self) -> str:
         parts = [repr(self.env)]
@@ -123,6 +125,8 @@ class Deployed:
         parts += [f"mount={target}" for _, target in self.mounts]
         if self.pull_loop:
             parts.append(f"pull-loop={self.pull_loop.ref} every {self.pull_loop.interval}s")
+        if self.bucket:
+            parts.append(f"bucket=s3://{self.bucket.bucket}/{self.bucket.prefix}")
         return f"Deployed({', '.join(parts)})"
 
     @property
@@ -147,6 +151,8 @@ class DeployLab(Lab):
         self.roll_outs: list[tuple[str, float]] = []
 
     def _container(self, role: str, image: str, hostname: str | None = None) -> Any:
+        if role == "init" and self.deployed.bucket is not None:
+            self.upload(self.deployed.bucket.folder)  # the bucket must exist before the DAG processor starts
         airflow = image == s.airflow_image(self.env.airflow_version)
         container = super()._container(role, self.image if airflow else image, hostname)
         if airflow:
@@ -198,6 +204,35 @@ class DeployLab(Lab):
             "dag_version": versions[-1]["version_number"] if versions else None,
         }
         return replace(result, bundle=bundle)
+
+    def upload(self, folder: str | Path) -> list[str]:
+        """Copy a DAG folder to the environment's bucket (moto), replacing what is under the prefix: a deploy.
+
+        Runs boto3 in the moto container (the kit's host has no AWS SDK). Returns the keys written.
+        """
+        import base64
+
+        source = self.deployed.bucket
+        if source is None:
+            raise LabError("This environment deploys no bucket: start it from deploy.s3_bundle(...).")
+        root = Path(folder).resolve()
+        files = {
+            f"{source.prefix}/{p.relative_to(root).as_posix()}": base64.b64encode(p.read_bytes()).decode()
+            for p in sorted(root.rglob("*.py"))
+        }
+        script = (
+            "import base64, json, sys, boto3\n"
+            f"s3 = boto3.client('s3', endpoint_url='http://localhost:{s.MOTO_PORT}', region_name='us-east-1',"
+            " aws_access_key_id='testing', aws_secret_access_key='testing')\n"
+            "bucket, prefix, files = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])\n"
+            "if bucket not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket=bucket)\n"
+            "old = [o['Key'] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix + '/').get('Contents', [])]\n"
+            "for key in set(old) - set(files): s3.delete_object(Bucket=bucket, Key=key)\n"
+            "for key, data in files.items(): s3.put_object(Bucket=bucket, Key=key, Body=base64.b64decode(data))\n"
+            "print(json.dumps(sorted(files)))\n"
+        )
+        out = self.exec("moto", ["python", "-c", script, source.bucket, source.prefix, json.dumps(files)])
+        return json.loads(out.strip().splitlines()[-1])
 
     def roll_out(self, image: str) -> float:
         """Replace each Airflow component's container with one from ``image``, keeping the database and settings.
@@ -310,6 +345,59 @@ def git_bundle(
         dag_processor__dag_bundle_storage_path=BUNDLE_STORAGE,
     )
     return Deployed(configured, s.airflow_git_image(env.airflow_version), [(path, target)])
+
+
+@dataclass(frozen=True)
+class BucketSource:
+    """Where an S3 bundle reads the DAGs (in the environment's moto server) and the folder first uploaded there."""
+
+    bucket: str
+    prefix: str
+    folder: Path
+
+
+#: The connection the S3 bundle reads the bucket with: moto's endpoint in the lab network.
+DAGS_S3_CONN_ID = "dags_s3"
+S3_BUNDLE_CLASS = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
+
+
+def s3_bundle(
+    env: Environment,
+    dags: str | Path,
+    bucket: str = "dags",
+    prefix: str = "release",
+    refresh_interval: int = 5,
+    name: str = "release-bucket",
+) -> Deployed:
+    """Airflow 3: DAGs from an S3 bucket through the Amazon provider's ``S3DagBundle`` (not versioned).
+
+    The bucket lives in a moto server (an emulator of the AWS API, not AWS) that the environment starts as
+    its ``aws`` secrets backend; ``dags`` is uploaded before Airflow starts, ``lab.upload(folder)`` deploys again.
+    """
+    if env.major < 3:
+        raise LabError("DAG bundles are an Airflow 3 feature: on Airflow 2 sync the bucket into the DAG folder.")
+    if env.dags is not None:
+        raise LabError("A bucket bundle replaces the DAG folder: start the environment without `dags`.")
+    folder = Path(dags).resolve()
+    if not folder.is_dir():
+        raise LabError(f"The DAG folder {folder} does not exist (or is not a folder).")
+    connection = {
+        "conn_type": "aws",
+        "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": "us-east-1"},
+    }
+    kwargs = {
+        "bucket_name": bucket,
+        "prefix": prefix,
+        "aws_conn_id": DAGS_S3_CONN_ID,
+        "refresh_interval": refresh_interval,
+    }
+    configured = env.with_secrets("aws", {"connections": {DAGS_S3_CONN_ID: connection}}).with_config(
+        dag_processor__dag_bundle_config_list=json.dumps(
+            [{"name": name, "classpath": S3_BUNDLE_CLASS, "kwargs": kwargs}]
+        ),
+        dag_processor__dag_bundle_storage_path=BUNDLE_STORAGE,
+    )
+    return Deployed(configured, bucket=BucketSource(bucket, prefix, folder))
 
 
 def dag_source(env: Environment, source: str) -> Deployed:
