@@ -380,7 +380,7 @@ class Lab:
                 progress,
                 60,
             )
-            _check(pg.exec(["createdb", "-U", "airflow", s.LAB_DATABASE]), "postgres", "createdb")
+            self.exec("postgres", ["createdb", "-U", "airflow", s.LAB_DATABASE])
 
         if env.uses_celery and env.broker == "redis":
             with self._progress("Starting Redis (the Celery broker)") as progress:
@@ -587,13 +587,9 @@ class Lab:
 
     def wait_until(self, ready: Any, what: str, timeout: float = 120) -> Any:
         """Poll ``ready()`` until it returns something truthy (returned); raise ``LabError`` after ``timeout``."""
-        deadline = time.monotonic() + timeout
         with self._progress(f"Waiting until {what}") as progress:
-            while not (value := ready()):
-                if time.monotonic() > deadline:
-                    raise LabError(f"Gave up after {timeout:.0f} s waiting until {what}.")
-                progress("waiting")
-                time.sleep(s.settings().poll_interval * 2)
+            if not (value := _poll(ready, timeout, progress, s.settings().poll_interval * 2)):
+                raise LabError(f"Gave up after {timeout:.0f} s waiting until {what}.")
         return value
 
     def create_pool(self, name: str, slots: int, description: str = "") -> None:
@@ -649,18 +645,20 @@ class Lab:
         return step(what, enabled=self.show_progress)
 
     def _wait_until(self, ready: Any, name: str, progress: Any, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if time.monotonic() > deadline:
-                raise ComponentUnhealthy(name, f"not ready after {timeout:.0f} s", _tail(self.containers[name]))
-            progress("waiting")
-            time.sleep(s.settings().poll_interval)
+        if not _poll(ready, timeout, progress, s.settings().poll_interval):
+            raise ComponentUnhealthy(name, f"not ready after {timeout:.0f} s", _tail(self.containers[name]))
 
 
-def _check(result: Any, component: str, what: str) -> None:
-    if result.exit_code != 0:
-        output = (result.output or b"").decode(errors="replace")
-        raise ComponentUnhealthy(component, f"`{what}` exited with {result.exit_code}", output[-2000:])
+def _poll(ready: Any, timeout: float, progress: Any, interval: float) -> Any:
+    """Call ``ready()`` every ``interval`` s until it returns something truthy or ``timeout`` s have passed;
+    return its last value."""
+    deadline = time.monotonic() + timeout
+    while not (value := ready()):
+        if time.monotonic() > deadline:
+            return value
+        progress("waiting")
+        time.sleep(interval)
+    return value
 
 
 def _needs_store_images(env: Environment) -> bool:
