@@ -45,6 +45,9 @@ def test_run_prints_the_run_as_airflow_recorded_it(version, no_leftovers):
         assert attempt["try_number"] == 1 and attempt["state"] == "success"
         assert attempt["start_date"] == ti["start_date"] and attempt["hostname"] == ti["hostname"]
         assert "Returned value was" in attempt["log"], attempt["log"][-500:]
+        # plain text a reader can print: not Airflow 2's JSON form, the repr of [(host, text)] with \\n escapes
+        assert not attempt["log"].startswith("[(") and "\\n" not in attempt["log"]
+        assert len(attempt["log"].splitlines()) > 3
     assert "Returned value was: orders" in tis["extract_orders"]["tries"][0]["log"]
 
 

@@ -282,12 +282,15 @@ class V1Client:
         return sorted(records, key=lambda r: (r.task_id, r.map_index))
 
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
-        body = self.get(
-            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-            full_content="true",
-            map_index=map_index,
+        # as text/plain: Airflow 2's JSON form is the repr of a list of (host, text) tuples
+        response = self._session.get(
+            f"{self.base_url}/api/v1/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"full_content": "true", "map_index": map_index},
+            headers={"Accept": "text/plain"},
+            timeout=30,
         )
-        return _log_text(body.get("content"))
+        response.raise_for_status()
+        return response.text
 
 
 def api_for(airflow_version: str, base_url: str, username: str, password: str) -> AirflowAPI:
