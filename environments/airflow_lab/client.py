@@ -97,6 +97,7 @@ class V2Client:
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         # logical_date=None: a manual run not tied to a data interval, the Airflow 3 default
         body = self._ac.TriggerDAGRunPostBody.from_dict({"logical_date": None, "conf": conf or {}})
+        assert body is not None
         return self._ac.DagRunApi(self._client()).trigger_dag_run(dag_id, body).dag_run_id
 
     def run_state(self, dag_id: str, run_id: str) -> str:
@@ -141,7 +142,7 @@ class V2Client:
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
         response = requests.get(
             f"{self.base_url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-            params={"full_content": "true", "map_index": map_index},
+            params={"full_content": "true", "map_index": str(map_index)},
             headers={
                 "Authorization": f"Bearer {self._client().configuration.access_token}",
                 "Accept": "application/json",
@@ -285,7 +286,7 @@ class V1Client:
         # as text/plain: Airflow 2's JSON form is the repr of a list of (host, text) tuples
         response = self._session.get(
             f"{self.base_url}/api/v1/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-            params={"full_content": "true", "map_index": map_index},
+            params={"full_content": "true", "map_index": str(map_index)},
             headers={"Accept": "text/plain"},
             timeout=30,
         )

@@ -71,6 +71,15 @@ def find_kubeconfig() -> Path | None:
     return next((Path(p) for p in candidates if Path(p).is_file()), None)
 
 
+def _required_kubeconfig(kubeconfig: Path | None) -> Path:
+    found = kubeconfig or find_kubeconfig()
+    if found is None:
+        from .errors import LabError
+
+        raise LabError("Cluster mode needs a kubeconfig: set KUBECONFIG or create ~/.kube/config.")
+    return found
+
+
 @dataclass(frozen=True)
 class Mode:
     name: str  # "cluster" or "render"
@@ -276,7 +285,7 @@ def validate(pod: dict[str, Any], kubernetes_version: str = KUBERNETES_VERSION) 
 
 def submit_dry_run(pod: dict[str, Any], kubeconfig: Path | None = None) -> dict[str, Any]:
     """Cluster mode: the API server admits (or rejects) the pod with ``dryRun=All``; nothing is started."""
-    api = _core_api(kubeconfig or find_kubeconfig())
+    api = _core_api(_required_kubeconfig(kubeconfig))
     namespace = pod["metadata"].get("namespace") or "default"
     return api.api_client.sanitize_for_serialization(api.create_namespaced_pod(namespace, pod, dry_run="All"))
 
@@ -285,7 +294,7 @@ def run_pod(pod: dict[str, Any], kubeconfig: Path | None = None, timeout: float 
     """Cluster mode: create the pod, wait for it to end, return phase, exit code and log; delete it."""
     import time
 
-    api = _core_api(kubeconfig or find_kubeconfig())
+    api = _core_api(_required_kubeconfig(kubeconfig))
     namespace = pod["metadata"].get("namespace") or "default"
     name = pod["metadata"]["name"]
     api.create_namespaced_pod(namespace, pod)
@@ -341,12 +350,13 @@ def _render_in_image(dag_id: str, logical_date: str) -> list[dict[str, Any]]:
         from airflow.models import DagBag
     dag = DagBag(dag_folder=_IN_IMAGE_DAGS).get_dag(dag_id)
     date = pendulum.parse(logical_date)
+    assert isinstance(date, pendulum.DateTime), f"not a date and time: {logical_date!r}"
     run_id = f"manual__{date.isoformat()}"
     for task in dag.tasks:
         if isinstance(task, KubernetesPodOperator):
             ti = SimpleNamespace(dag_id=dag_id, task_id=task.task_id, map_index=-1, try_number=1)
             context = {"ti": ti, "run_id": run_id, "dag": dag}
-            pod = task.build_pod_request_obj(context, dry_run=True)
+            pod = task.build_pod_request_obj(context, dry_run=True)  # type: ignore[arg-type]  # the keys it reads
             spec = ApiClient().sanitize_for_serialization(pod)
             pods.append({"kind": "operator", "task_id": task.task_id, "spec": spec})
     return pods

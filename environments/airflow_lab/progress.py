@@ -19,7 +19,8 @@ console = Console(
     stderr=True,
     highlight=False,
     force_jupyter=False,
-    **({"force_terminal": False, "no_color": True} if _IN_NOTEBOOK else {}),
+    force_terminal=False if _IN_NOTEBOOK else None,
+    no_color=True if _IN_NOTEBOOK else None,
 )
 
 
