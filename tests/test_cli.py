@@ -64,3 +64,35 @@ def test_queues_give_one_worker_per_group():
     args = parser().parse_args(["up", "celery", "--queues", "high_io,default;default", "--worker-concurrency", "3"])
     env = _environment(args)
     assert [(w.queues, w.concurrency) for w in env.workers] == [(("high_io", "default"), 3), (("default",), 3)]
+
+
+def test_bucket_options_need_an_s3_source(capsys):
+    code = main(["run", "local", "--dags", "dags/executors", "--dag-id", "x", "--upload", "dags/cicd"])
+    assert code == 2
+    assert "--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--dags", "s3://dags/release"], "needs --upload DIR"),
+        (["--dags", "s3://dags", "--upload", "dags/cicd"], "use s3://BUCKET/PREFIX"),
+        (["--dags", "s3://dags/release", "--upload", "dags/missing"], "does not exist"),
+        (
+            ["--dags", "s3://dags/release", "--upload", "dags/cicd", "--airflow-version", "2.11.2"],
+            "Fix: add --sync-interval SECONDS",
+        ),
+    ],
+)
+def test_a_bad_bucket_source_exits_2_before_anything_starts(capsys, monkeypatch, argv, error):
+    from airflow_lab.docker import docker_client
+
+    docker_client.cache_clear()
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # it must fail before it needs Docker
+    try:
+        code = main(["run", "local", "--dag-id", "cicd_release", *argv])
+    finally:
+        docker_client.cache_clear()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert error in err and "Docker" not in err, err

@@ -104,6 +104,119 @@ def test_a_bucket_bundle_reads_moto_through_its_own_connection(tmp_path):
         deploy.s3_bundle(local(airflow_version=s.AIRFLOW_2_VERSION), tmp_path)
 
 
+def test_an_s3_source_becomes_a_bucket_bundle_on_airflow_3_and_a_synced_folder_on_airflow_2(tmp_path):
+    deployed = deploy.dag_source(local(), "s3://dags/teams/a/", upload=tmp_path, sync_interval=7)
+    bundle = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])[0]
+    assert bundle["kwargs"]["prefix"] == "teams/a" and bundle["kwargs"]["refresh_interval"] == 7
+    assert deployed.bucket == deploy.BucketSource("dags", "teams/a", tmp_path.resolve()) and not deployed.pull_loop
+
+    airflow2 = deploy.dag_source(local(airflow_version=s.AIRFLOW_2_VERSION), "s3://dags/release", tmp_path, 3)
+    assert airflow2.pull_loop == deploy.BucketSync("dags", "release", 3)
+    assert "dag_processor__dag_bundle_config_list" not in airflow2.env.config
+    assert [store.backend for store in airflow2.env.secret_stores] == ["aws"]  # moto, which the sidecar reads
+    command = airflow2.pull_loop.command()
+    assert command[0] == "python" and command[-4:] == ["dags", "release", s.DAGS_MOUNT, "3"]
+    assert airflow2.pull_loop.environment()["AWS_ENDPOINT_URL_S3"] == f"http://moto:{s.MOTO_PORT}"
+    assert "bucket-sync every 3s" in repr(airflow2)
+
+
+@pytest.mark.parametrize(
+    ("source", "upload", "interval", "version", "error"),
+    [
+        ("s3://dags", "folder", None, s.AIRFLOW_VERSION, "use s3://BUCKET/PREFIX"),
+        ("s3://Dags_Bucket/release", "folder", None, s.AIRFLOW_VERSION, "use s3://BUCKET/PREFIX"),
+        ("s3:///release", "folder", None, s.AIRFLOW_VERSION, "use s3://BUCKET/PREFIX"),
+        ("s3://dags/release", None, None, s.AIRFLOW_VERSION, "needs --upload DIR: .* starts empty"),
+        ("s3://dags/release", "missing", None, s.AIRFLOW_VERSION, "does not exist"),
+        ("s3://dags/release", "folder", 0, s.AIRFLOW_VERSION, "at least 1 second"),
+        ("s3://dags/release", "folder", None, s.AIRFLOW_2_VERSION, "no S3 DAG bundle. Fix: add --sync-interval"),
+        ("git+file:///repo@main", "folder", None, s.AIRFLOW_VERSION, "apply to --dags s3://"),
+    ],
+)
+def test_bad_s3_sources_are_refused_naming_cause_and_fix(tmp_path, source, upload, interval, version, error):
+    (tmp_path / "folder").mkdir()
+    folder = tmp_path / upload if upload else None
+    with pytest.raises(LabError, match=error):
+        deploy.dag_source(local(airflow_version=version), source, upload=folder, sync_interval=interval)
+
+
+def test_a_bucket_deploy_shares_moto_with_the_aws_secrets_backend(tmp_path):
+    env = local().with_secrets("aws", {"variables": {"shop_bucket": "lab-bucket"}})
+    deployed = deploy.s3_bundle(env, tmp_path)
+    (store,) = deployed.env.secret_stores
+    assert sorted(store.entries.connections) == ["dags_s3"] and dict(store.entries.variables) == {
+        "shop_bucket": "lab-bucket"
+    }
+
+
+@pytest.mark.docker
+def test_airflow_lab_run_from_a_bucket_reports_the_bundle(tmp_path, no_leftovers):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy(Path(s.PROJECT_DIR) / "dags" / "cicd" / "cicd_release.py", release / "cicd_release.py")
+    exe = Path(sys.executable).with_name("airflow-lab")
+    result = subprocess.run(
+        [str(exe), "run", "local", "--dags", "s3://dags/release", "--upload", str(release), "--dag-id", "cicd_release"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    run = json.loads(result.stdout)
+    assert run["state"] == "success" and run["airflow_version"] == s.AIRFLOW_VERSION
+    assert {ti["state"] for ti in run["task_instances"]} == {"success"}
+    # the S3 bundle is not versioned: Airflow records the bundle and a DAG version, but no bundle version
+    assert run["bundle"] == {"name": "release-bucket", "version": None, "dag_version": 1}, run["bundle"]
+
+
+@pytest.mark.docker
+def test_airflow_lab_up_on_airflow_2_prints_the_bucket_and_removes_the_sync_volume_on_ctrl_c(tmp_path, no_leftovers):
+    import re
+    import signal
+    import sys
+
+    import requests
+
+    from .conftest import PROJECT, labelled_objects
+
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "cicd_release.py").write_text((PROJECT / "dags" / "cicd" / "cicd_release.py").read_text())
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "airflow_lab.cli", "up", "local", "--airflow-version", s.AIRFLOW_2_VERSION),
+            *("--dags", "s3://dags/release", "--upload", str(release), "--sync-interval", "2"),
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        endpoint = re.search(r"DAG bucket: s3://dags/release/ at (http://127\.0\.0\.1:\d+) ", text).group(1)
+        assert f"aws --endpoint-url {endpoint} s3 sync DIR s3://dags/release/ --delete" in text, text
+        listing = requests.get(f"{endpoint}/dags?list-type=2&prefix=release/", timeout=10)  # moto, from the host
+        assert "<Key>release/cicd_release.py</Key>" in listing.text, listing.text
+        assert labelled_objects()["volumes"]  # the DAG folder the sidecar syncs into
+
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+
+
 @pytest.mark.docker
 def test_airflow_lab_run_from_a_git_repository_reports_the_commit(tmp_path, no_leftovers):
     import shutil

@@ -45,7 +45,8 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
     parser.add_argument(
         "--dags",
         required=dags_required,
-        help="DAG folder, mounted read-only; or git+file:///path/to/repo@REF (Airflow 3: a GitDagBundle)",
+        help="DAG folder, mounted read-only; or git+file:///path/to/repo@REF (Airflow 3: a GitDagBundle);"
+        " or s3://BUCKET/PREFIX with --upload (Airflow 3: an S3DagBundle)",
     )
     parser.add_argument("--parallelism", type=int, help="[core] parallelism")
     parser.add_argument("--plugins", help="plugins folder, mounted read-only (e.g. deadline-alert callbacks)")
@@ -68,6 +69,20 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         "--secrets",
         metavar="FILE",
         help='JSON or YAML: {"connections": {"<id>": "<URI>" or {...}}, "variables": {"<key>": "<value>"}}',
+    )
+    bucket = parser.add_argument_group("bucket deploy (--dags s3://BUCKET/PREFIX, in the environment's moto server)")
+    bucket.add_argument(
+        "--upload",
+        metavar="DIR",
+        help="the folder the kit uploads under the prefix before Airflow starts (its *.py files; the bucket starts"
+        " empty), as a CI `aws s3 sync` step would",
+    )
+    bucket.add_argument(
+        "--sync-interval",
+        type=int,
+        metavar="SECONDS",
+        help="how often the bucket is read: Airflow 3, the bundle's refresh_interval (default 5); Airflow 2"
+        " (required there, it has no S3 bundle), a sidecar syncs the prefix into the DAG folder that often",
     )
     celery = parser.add_argument_group("celery environment")
     celery.add_argument("--workers", type=int, default=None, help="number of Celery workers (default 2)")
@@ -134,12 +149,16 @@ def _environment(args: argparse.Namespace):
 
 
 def _deployment(args: argparse.Namespace):
-    """``--dags`` may name a git repository, ``git+file:///path/to/repo@REF``: deploy from it (deploy.py)."""
+    """``--dags`` may name a git repository, ``git+file:///path/to/repo@REF``, or a bucket, ``s3://BUCKET/PREFIX``
+    (with ``--upload DIR``): deploy from it (deploy.py)."""
     from .deploy import dag_source, is_remote_source
 
     if not is_remote_source(args.dags):
+        if args.upload is not None or args.sync_interval is not None:
+            raise LabError("--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only.")
         return _environment(args)
-    return dag_source(_environment(argparse.Namespace(**{**vars(args), "dags": None})), args.dags)
+    env = _environment(argparse.Namespace(**{**vars(args), "dags": None}))
+    return dag_source(env, args.dags, upload=args.upload, sync_interval=args.sync_interval)
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -181,6 +200,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
         print(f"  username: {creds['username']}\n  password: {creds['password']}")
         for line in lab.secret_stores.describe():  # the stores' own addresses and credentials, if any
+            print(line)
+        for line in getattr(lab, "describe_bucket", list)():  # --dags s3://...: the endpoint to deploy again to
             print(line)
         print("Press Ctrl-C to stop and remove it.", flush=True)
         while True:

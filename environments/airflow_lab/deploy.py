@@ -8,7 +8,14 @@
   ``GitDagBundle`` (versioned: each run records the commit it ran) on an image that has git and the
   provider (``environments/images/airflow-git``); the repository is mounted read-only.
 
-``dag_source(env, "git+file:///repo@main")`` turns the ``--dags`` spelling of the CLI into the above.
+* **Bucket**: ``s3_bundle(env, folder, bucket, prefix)``, on Airflow 3 the Amazon provider's ``S3DagBundle``
+  (not versioned) against the environment's moto server; on Airflow 2 ``bucket_sync(...)``: a sidecar copies
+  the bucket prefix into a volume mounted as the DAG folder. ``lab.upload(folder)`` deploys again.
+* **Airflow 2 sidecars**: ``PullLoop`` (git) and ``BucketSync`` (S3) run in a container of their own and write
+  into one docker volume that every Airflow component mounts read-only as its DAG folder.
+
+``dag_source(env, "git+file:///repo@main")`` and ``dag_source(env, "s3://bucket/prefix", upload=folder)`` turn
+the ``--dags`` spellings of the CLI into the above.
 """
 
 from __future__ import annotations
@@ -19,10 +26,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from . import settings as s
-from .environment import Environment, Lab
+from .environment import Environment, Lab, _exited
 from .errors import LabError
 from .records import RunResult
 
@@ -32,6 +39,8 @@ REPOS_MOUNT = f"{s.AIRFLOW_HOME}/repos"
 BUNDLE_STORAGE = f"{s.AIRFLOW_HOME}/dag_bundles"
 GIT_BUNDLE_CLASS = "airflow.providers.git.bundles.git.GitDagBundle"
 GIT_SOURCE = re.compile(r"^git\+(?P<url>file://[^@]+)(?:@(?P<ref>[^@]+))?$")
+#: s3://BUCKET/PREFIX: an S3 bucket name (3-63 lowercase letters, digits, '.', '-') and a non-empty prefix.
+S3_SOURCE = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>[^\s]*[^\s/])/*$")
 
 
 # -- images ----------------------------------------------------------------------------------------------
@@ -109,7 +118,7 @@ class Deployed:
         env: Environment,
         image: str | None = None,
         mounts: Sequence[tuple[Path, str]] = (),
-        pull_loop: PullLoop | None = None,
+        pull_loop: PullLoop | BucketSync | None = None,
         bucket: BucketSource | None = None,
     ) -> None:
         self.env = env
@@ -124,7 +133,7 @@ class Deployed:
             parts.append(f"image={self.image}")
         parts += [f"mount={target}" for _, target in self.mounts]
         if self.pull_loop:
-            parts.append(f"pull-loop={self.pull_loop.ref} every {self.pull_loop.interval}s")
+            parts.append(self.pull_loop.describe())
         if self.bucket:
             parts.append(f"bucket=s3://{self.bucket.bucket}/{self.bucket.prefix}")
         return f"Deployed({', '.join(parts)})"
@@ -166,7 +175,8 @@ class DeployLab(Lab):
     _dags_volume: str = ""
 
     def _start_pull_loop(self) -> None:
-        """Airflow 2's git-sync pattern: a sidecar pulls the repository into a volume the components mount."""
+        """Airflow 2's sidecar pattern (git-sync, a bucket sync): a sidecar writes the DAG files into a volume
+        that the Airflow components mount read-only as their DAG folder. One code path for every sidecar."""
         if self._dags_volume:
             return
         from .docker import docker_client
@@ -175,20 +185,20 @@ class DeployLab(Lab):
         assert loop is not None
         self._dags_volume = f"airflow-lab-{self.id}-dags"
         docker_client().volumes.create(self._dags_volume, labels=self.labels("dags-volume"))
-        sidecar = Lab._container(self, "git-pull", self.image, hostname="git-pull")
+        sidecar = Lab._container(self, loop.role, self.image, hostname=loop.role)
         sidecar.with_volume_mapping(self._dags_volume, s.DAGS_MOUNT, mode="rw")
         for host, target in self.deployed.mounts:
             sidecar.with_volume_mapping(str(host), target, mode="ro")
-        sidecar.with_command(["bash", "-c", loop.script()])
-        with self._progress("Starting the git pull loop (in place of git-sync)") as progress:
+        sidecar.with_envs(**loop.environment()).with_command(loop.command())
+        with self._progress(loop.title) as progress:
             sidecar.start()
+            wrapped = sidecar.get_wrapped_container()
             deadline = time.monotonic() + 60
-            while "pulled" not in sidecar.get_wrapped_container().logs(tail=20).decode(errors="replace"):
-                if time.monotonic() > deadline:
-                    raise LabError(
-                        "The git pull loop did not clone the repository within 60 s:\n" + self.logs("git-pull")
-                    )
-                progress("cloning")
+            while loop.ready not in wrapped.logs(tail=20).decode(errors="replace"):
+                if _exited(wrapped) or time.monotonic() > deadline:
+                    why = "exited" if _exited(wrapped) else "did not finish its first pass within 60 s"
+                    raise LabError(f"The {loop.role} sidecar {why}:\n" + self.logs(loop.role))
+                progress("first pass")
                 time.sleep(0.5)
 
     def wait(self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False) -> RunResult:
@@ -204,6 +214,21 @@ class DeployLab(Lab):
             "dag_version": versions[-1]["version_number"] if versions else None,
         }
         return replace(result, bundle=bundle)
+
+    def describe_bucket(self) -> list[str]:
+        """Where the bucket deploy reads from, for ``airflow-lab up``: the S3 endpoint on the host and a command
+        that deploys again with one's own tooling."""
+        source = self.deployed.bucket
+        if source is None or self.secret_stores is None:
+            return []
+        endpoint = self.secret_stores["aws"].url
+        reader = "S3DagBundle" if self.env.major >= 3 else f"the {BucketSync.role} sidecar"
+        return [
+            f"DAG bucket: s3://{source.bucket}/{source.prefix}/ at {endpoint} (moto; any credentials,"
+            f" region us-east-1), read by {reader}",
+            f"  deploy again: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {endpoint}"
+            f" s3 sync DIR s3://{source.bucket}/{source.prefix}/ --delete",
+        ]
 
     def upload(self, folder: str | Path) -> list[str]:
         """Copy a DAG folder to the environment's bucket (moto), replacing what is under the prefix: a deploy.
@@ -281,6 +306,21 @@ class PullLoop:
     ref: str = "main"
     subdir: str | None = None
     interval: int = 5
+
+    #: the sidecar's container (and host) name, what DeployLab prints while it starts, and the log line that
+    #: says its first pass is done
+    role: ClassVar[str] = "git-pull"
+    title: ClassVar[str] = "Starting the git pull loop (in place of git-sync)"
+    ready: ClassVar[str] = "pulled"
+
+    def describe(self) -> str:
+        return f"pull-loop={self.ref} every {self.interval}s"
+
+    def environment(self) -> dict[str, str]:
+        return {}
+
+    def command(self) -> list[str]:
+        return ["bash", "-c", self.script()]
 
     def script(self) -> str:
         """The sidecar's command: clone into the volume (the DAG folder), then fetch and reset in a loop."""
@@ -361,6 +401,31 @@ DAGS_S3_CONN_ID = "dags_s3"
 S3_BUNDLE_CLASS = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
 
 
+def _with_bucket(env: Environment, dags: str | Path) -> tuple[Environment, Path]:
+    """Start the environment's moto server (as its ``aws`` secrets backend) with the connection ``dags_s3``."""
+    if env.dags is not None:
+        raise LabError("A bucket deploy replaces the DAG folder: start the environment without `dags`.")
+    folder = Path(dags).resolve()
+    if not folder.is_dir():
+        raise LabError(
+            f"The folder to upload, {folder}, does not exist (or is not a folder). Fix: name a folder of DAG files."
+        )
+    connection = {
+        "conn_type": "aws",
+        "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": "us-east-1"},
+    }
+    aws = [store for store in env.secret_stores if store.backend == "aws"]
+    if not aws:
+        return env.with_secrets("aws", {"connections": {DAGS_S3_CONN_ID: connection}}), folder
+    # the environment already reads secrets from moto (--secrets-backend aws): one server, one more connection
+    from .secrets_backends import SecretEntries, load_secrets
+
+    entries = aws[0].entries
+    added = load_secrets({"connections": {DAGS_S3_CONN_ID: connection}}).connections
+    merged = replace(aws[0], entries=SecretEntries({**entries.connections, **added}, entries.variables, entries.source))
+    return replace(env, secret_stores=tuple(merged if st is aws[0] else st for st in env.secret_stores)), folder
+
+
 def s3_bundle(
     env: Environment,
     dags: str | Path,
@@ -375,23 +440,17 @@ def s3_bundle(
     its ``aws`` secrets backend; ``dags`` is uploaded before Airflow starts, ``lab.upload(folder)`` deploys again.
     """
     if env.major < 3:
-        raise LabError("DAG bundles are an Airflow 3 feature: on Airflow 2 sync the bucket into the DAG folder.")
-    if env.dags is not None:
-        raise LabError("A bucket bundle replaces the DAG folder: start the environment without `dags`.")
-    folder = Path(dags).resolve()
-    if not folder.is_dir():
-        raise LabError(f"The DAG folder {folder} does not exist (or is not a folder).")
-    connection = {
-        "conn_type": "aws",
-        "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": "us-east-1"},
-    }
+        raise LabError(
+            "DAG bundles are an Airflow 3 feature: on Airflow 2 sync the bucket into the DAG folder (bucket_sync)."
+        )
+    with_moto, folder = _with_bucket(env, dags)
     kwargs = {
         "bucket_name": bucket,
         "prefix": prefix,
         "aws_conn_id": DAGS_S3_CONN_ID,
         "refresh_interval": refresh_interval,
     }
-    configured = env.with_secrets("aws", {"connections": {DAGS_S3_CONN_ID: connection}}).with_config(
+    configured = with_moto.with_config(
         dag_processor__dag_bundle_config_list=json.dumps(
             [{"name": name, "classpath": S3_BUNDLE_CLASS, "kwargs": kwargs}]
         ),
@@ -400,11 +459,93 @@ def s3_bundle(
     return Deployed(configured, bucket=BucketSource(bucket, prefix, folder))
 
 
-def dag_source(env: Environment, source: str) -> Deployed:
-    """The CLI's ``--dags git+file:///path/to/repo@REF`` (REF defaults to ``main``)."""
+@dataclass(frozen=True)
+class BucketSync:
+    """Airflow 2's bucket deploy: a sidecar copies ``s3://bucket/prefix/`` into the DAG folder every ``interval``
+    seconds and deletes what the bucket no longer has (``incontainer/bucket_sync.py``, boto3 from the Airflow
+    image). Files are replaced one by one, each atomically; a release of several files is not swapped at once."""
+
+    bucket: str
+    prefix: str
+    interval: int = 5
+
+    role: ClassVar[str] = "s3-sync"
+    title: ClassVar[str] = "Starting the bucket sync (Airflow 2: the bucket into the DAG folder)"
+    ready: ClassVar[str] = "synced"
+
+    def describe(self) -> str:
+        return f"bucket-sync every {self.interval}s"
+
+    def environment(self) -> dict[str, str]:
+        from .secrets_backends import AWS_PLACEHOLDER_CREDENTIALS
+
+        return {
+            "AWS_ENDPOINT_URL_S3": f"http://moto:{s.MOTO_PORT}",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            **AWS_PLACEHOLDER_CREDENTIALS,
+        }
+
+    def command(self) -> list[str]:
+        script = (Path(__file__).parent / "incontainer" / "bucket_sync.py").read_text()
+        return ["python", "-c", script, self.bucket, self.prefix, s.DAGS_MOUNT, str(self.interval)]
+
+
+def bucket_sync(
+    env: Environment, dags: str | Path, bucket: str = "dags", prefix: str = "release", interval: int = 5
+) -> Deployed:
+    """Airflow 2: DAGs from an S3 bucket (the environment's moto server) the synced-folder way: a sidecar
+    syncs the prefix into a volume mounted as the DAG folder. ``dags`` is uploaded before Airflow starts."""
+    if interval < 1:
+        raise LabError(f"The sync interval must be at least 1 second (got {interval}).")
+    with_moto, folder = _with_bucket(env, dags)
+    sync = BucketSync(bucket, prefix, interval)
+    return Deployed(with_moto, bucket=BucketSource(bucket, prefix, folder), pull_loop=sync)
+
+
+def dag_source(
+    env: Environment, source: str, upload: str | Path | None = None, sync_interval: int | None = None
+) -> Deployed:
+    """The CLI's ``--dags`` spellings that are not a folder:
+
+    * ``git+file:///path/to/repo@REF`` (REF defaults to ``main``): a ``GitDagBundle`` on Airflow 3, a pull loop
+      on Airflow 2;
+    * ``s3://BUCKET/PREFIX`` with ``upload`` (the folder the kit uploads there before Airflow starts, the
+      environment's moto server starting empty): an ``S3DagBundle`` on Airflow 3 (``sync_interval`` is its
+      ``refresh_interval``, default 5 s); on Airflow 2, which has no S3 bundle, ``sync_interval`` is required
+      and a sidecar syncs the prefix into the DAG folder that often.
+    """
+    if source.startswith("s3://"):
+        match = S3_SOURCE.match(source)
+        if not match:
+            raise LabError(
+                f"{source!r} is not an S3 DAG source: use s3://BUCKET/PREFIX, e.g. s3://dags/release (a bucket name"
+                " of 3-63 lowercase letters, digits, '.' and '-', then a non-empty prefix)."
+            )
+        bucket, prefix = match["bucket"], match["prefix"]
+        if upload is None:
+            raise LabError(
+                f"--dags {source} needs --upload DIR: the environment's S3 endpoint (moto) starts empty; the kit"
+                f" uploads DIR to s3://{bucket}/{prefix}/ before Airflow starts, as a CI `aws s3 sync` step would."
+            )
+        if sync_interval is not None and sync_interval < 1:
+            raise LabError(f"--sync-interval must be at least 1 second (got {sync_interval}).")
+        if env.major < 3:
+            if sync_interval is None:
+                raise LabError(
+                    f"Airflow {env.airflow_version} has no S3 DAG bundle. Fix: add --sync-interval SECONDS to have a"
+                    f" sidecar sync s3://{bucket}/{prefix}/ into the DAG folder that often (the Airflow 2 pattern),"
+                    " or use --airflow-version 3.3.2."
+                )
+            return bucket_sync(env, upload, bucket, prefix, sync_interval)
+        return s3_bundle(env, upload, bucket, prefix, refresh_interval=sync_interval or 5)
+    if upload is not None or sync_interval is not None:
+        raise LabError("--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only.")
     match = GIT_SOURCE.match(source)
     if not match:
-        raise LabError(f"{source!r} is not a DAG source the kit knows: use a folder, or git+file:///path/to/repo@REF.")
+        raise LabError(
+            f"{source!r} is not a DAG source the kit knows: use a folder, git+file:///path/to/repo@REF"
+            " or s3://BUCKET/PREFIX (with --upload DIR)."
+        )
     if env.major < 3:
         return git_pull_loop(env, match["url"], match["ref"] or "main")
     return git_bundle(env, match["url"], match["ref"] or "main")
