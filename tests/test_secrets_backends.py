@@ -221,3 +221,87 @@ def test_a_rejected_write_names_the_entry_and_hides_the_value(monkeypatch):
         store.put_variable("shop_api_token", "tok-123456")
     assert "The vault backend rejected variable 'shop_api_token': HTTP 400" in str(error.value)
     assert "tok-123456" not in str(error.value)
+
+
+def test_the_ssm_backend_reads_securestring_parameters_under_the_providers_default_prefixes():
+    from airflow_lab.secrets_backends import BACKEND_CLASSES, BACKENDS, SsmStore
+
+    store = SsmStore(load_secrets(GOOD), lab=None)
+    conf = store.airflow_env()
+    assert "ssm" in BACKENDS  # the CLI's --secrets-backend choices
+    assert conf["AIRFLOW__SECRETS__BACKEND"] == BACKEND_CLASSES["ssm"]
+    assert BACKEND_CLASSES["ssm"].endswith(".systems_manager.SystemsManagerParameterStoreBackend")
+    # endpoint_url and region_name reach the boto3 client through the provider's AwsConnectionWrapper
+    assert json.loads(conf["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == {
+        "endpoint_url": "http://moto:5000",
+        "region_name": "us-east-1",
+        "connections_prefix": "/airflow/connections",
+        "variables_prefix": "/airflow/variables",
+    }
+    assert conf["AWS_ACCESS_KEY_ID"] == "testing" and conf["AWS_DEFAULT_REGION"] == "us-east-1"
+
+
+def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(monkeypatch):
+    from airflow_lab import secrets_backends
+
+    sent = []
+
+    class Answer:
+        status_code, content, text = 200, b"{}", "{}"
+
+        def json(self):
+            return {}
+
+    def post(url, data, headers, timeout):
+        sent.append((headers["X-Amz-Target"], headers["Authorization"], json.loads(data)))
+        return Answer()
+
+    monkeypatch.setattr(secrets_backends.requests, "post", post)
+    store = secrets_backends.SsmStore(load_secrets(GOOD), lab=None)
+    store.url = "http://127.0.0.1:1"
+    store.seed()
+    store.delete_variable("shop_bucket")
+    targets = [target for target, _, _ in sent]
+    assert targets == ["AmazonSSM.PutParameter"] * 5 + ["AmazonSSM.DeleteParameter"]
+    assert all("/us-east-1/ssm/aws4_request" in auth for _, auth, _ in sent)
+    put = {body["Name"]: body for _, _, body in sent[:5]}
+    assert put["/airflow/connections/shop_db"] == {
+        "Name": "/airflow/connections/shop_db",
+        "Value": GOOD["connections"]["shop_db"],
+        "Type": "SecureString",
+        "Overwrite": True,
+    }
+    assert json.loads(put["/airflow/connections/shop_api"]["Value"])["extra"] == {"timeout": 5}
+    assert put["/airflow/variables/limits"]["Value"] == '{"rows": 10}'
+    assert sent[-1][2] == {"Name": "/airflow/variables/shop_bucket"}
+
+
+def test_the_aws_store_still_speaks_secrets_manager(monkeypatch):
+    from airflow_lab import secrets_backends
+
+    sent = []
+
+    class Answer:
+        status_code, content, text = 200, b"{}", "{}"
+
+        def json(self):
+            return {}
+
+    monkeypatch.setattr(
+        secrets_backends.requests, "post", lambda url, data, headers, timeout: sent.append(headers) or Answer()
+    )
+    store = secrets_backends.AwsStore(load_secrets({"variables": {"k": "v"}}), lab=None)
+    store.url = "http://127.0.0.1:1"
+    store.seed()
+    assert [h["X-Amz-Target"] for h in sent] == ["secretsmanager.CreateSecret"]
+    assert "/us-east-1/secretsmanager/aws4_request" in sent[0]["Authorization"]
+
+
+def test_the_books_ssm_configuration_is_the_one_the_labs_run_without_the_emulators_endpoint():
+    from airflow_lab.secrets_backends import BACKEND_CLASSES, SsmStore
+
+    book = env_file(PROJECT / "environments" / "secrets" / "ssm.env")
+    assert book["AIRFLOW__SECRETS__BACKEND"] == BACKEND_CLASSES["ssm"]
+    kit = SsmStore(load_secrets(None), lab=None).backend_kwargs()
+    assert kit.pop("endpoint_url") == "http://moto:5000"
+    assert json.loads(book["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == kit

@@ -26,7 +26,7 @@ def airflow_lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess
 
 @pytest.mark.docker
 @pytest.mark.parametrize("version", s.SUPPORTED_AIRFLOW_VERSIONS)
-@pytest.mark.parametrize("backend", ["vault", "file"])
+@pytest.mark.parametrize("backend", ["vault", "file", "ssm"])
 def test_a_task_reads_the_connection_the_kit_seeded_into_the_backend(version, backend, tmp_path, no_leftovers):
     secrets_file = tmp_path / "s.json"
     secrets_file.write_text(json.dumps(SECRETS))

@@ -36,7 +36,14 @@ from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
 from .progress import step
 from .records import RunResult
-from .secrets_backends import SecretEntries, SecretStore, SecretStores, check_stores, secret_store
+from .secrets_backends import (
+    SERVER_BACKENDS,
+    SecretEntries,
+    SecretStore,
+    SecretStores,
+    check_stores,
+    secret_store,
+)
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 
@@ -119,7 +126,7 @@ class Environment:
     def with_secrets(
         self, backend: str, entries: str | Path | Mapping[str, Any] | SecretEntries | None = None
     ) -> Environment:
-        """Seed a secrets file (or mapping) into ``backend`` (metastore, env, file, vault, aws) at start.
+        """Seed a secrets file (or mapping) into ``backend`` (one of ``secrets_backends.BACKENDS``) at start.
 
         The kit starts the backend's server if it needs one and configures Airflow to read it. Call again with
         ``env`` or ``metastore`` to hold entries in Airflow's own sources beside the backend.
@@ -662,7 +669,7 @@ def _poll(ready: Any, timeout: float, progress: Any, interval: float) -> Any:
 
 
 def _needs_store_images(env: Environment) -> bool:
-    return any(st.backend in ("vault", "aws") for st in env.secret_stores)
+    return any(st.backend in SERVER_BACKENDS for st in env.secret_stores)
 
 
 def _exited(wrapped: Any) -> bool:

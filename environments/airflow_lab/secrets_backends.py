@@ -15,7 +15,9 @@ and a *backend* says where the kit writes them before the DAG runs:
 * ``vault``: ``VaultBackend`` against an OpenBao server (the Vault HTTP API; KV v2 at the provider's
   default paths ``secret/connections/<id>``, ``secret/variables/<key>``), read with a least-privilege token;
 * ``aws``: ``SecretsManagerBackend`` against a moto server (an emulator of the AWS API, not AWS), secrets
-  ``airflow/connections/<id>`` and ``airflow/variables/<key>``.
+  ``airflow/connections/<id>`` and ``airflow/variables/<key>``;
+* ``ssm``: ``SystemsManagerParameterStoreBackend`` against the same moto server, ``SecureString`` parameters
+  ``/airflow/connections/<id>`` and ``/airflow/variables/<key>``.
 
 Secret values never appear in errors or progress output: errors name the entry and the cause.
 """
@@ -45,13 +47,16 @@ from .errors import LabError
 if TYPE_CHECKING:
     from .environment import Lab
 
-#: Every backend the kit can seed; the last three are the ``[secrets] backend`` Airflow is configured with.
-BACKENDS = ("metastore", "env", "file", "vault", "aws")
+#: Every backend the kit can seed; the last four are the ``[secrets] backend`` Airflow is configured with.
+BACKENDS = ("metastore", "env", "file", "vault", "aws", "ssm")
 BACKEND_CLASSES = {
     "file": "airflow.secrets.local_filesystem.LocalFilesystemBackend",
     "vault": "airflow.providers.hashicorp.secrets.vault.VaultBackend",
     "aws": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+    "ssm": "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
 }
+#: The backends whose server the kit starts in a container (their images are built before a start).
+SERVER_BACKENDS = ("vault", "aws", "ssm")
 CONNECTION_FIELDS = ("conn_type", "host", "login", "password", "port", "schema", "extra", "description")
 #: Airflow's key rule for connection ids and variable keys (``airflow.utils.helpers.validate_key``).
 KEY_PATTERN = re.compile(r"^[\w.-]+$")
@@ -576,12 +581,12 @@ class VaultStore(_BackendConfig):
         return [f"OpenBao (Vault API): {self.url}", f"  root token: {self.root_token}"]
 
 
-class AwsStore(_BackendConfig):
-    """A moto server (an emulator of the AWS API, not AWS) serving Secrets Manager in its own container."""
+class _MotoStore(_BackendConfig):
+    """A moto server (an emulator of the AWS API, not AWS) in its own container; subclasses speak one service."""
 
-    backend = "aws"
-    connections_prefix = "airflow/connections"
-    variables_prefix = "airflow/variables"
+    service = ""  # the credential scope's service name
+    target = ""  # the X-Amz-Target prefix of the service's JSON protocol
+    connections_prefix = variables_prefix = ""
 
     def __init__(self, entries: SecretEntries, lab: Lab) -> None:
         super().__init__(entries)
@@ -620,20 +625,18 @@ class AwsStore(_BackendConfig):
         self._delete(f"{self.variables_prefix}/{key}", "variable", key)
 
     def _put(self, name: str, value: str, kind: str, key: str) -> None:
-        answer = self._call("CreateSecret", {"Name": name, "SecretString": value}, kind, key, ok_errors=("Exists",))
-        if answer is None:  # it exists: a new version
-            self._call("PutSecretValue", {"SecretId": name, "SecretString": value}, kind, key)
+        raise NotImplementedError
 
     def _delete(self, name: str, kind: str, key: str) -> None:
-        self._call("DeleteSecret", {"SecretId": name, "ForceDeleteWithoutRecovery": True}, kind, key)
+        raise NotImplementedError
 
     def _call(self, action: str, body: dict, kind: str, key: str, ok_errors: tuple[str, ...] = ()) -> Any:
         headers = {
             "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": f"secretsmanager.{action}",
+            "X-Amz-Target": f"{self.target}.{action}",
             # moto reads the region and the service from the credential scope; it does not check signatures
             "Authorization": (
-                f"AWS4-HMAC-SHA256 Credential=testing/20250101/{AWS_REGION}/secretsmanager/aws4_request, "
+                f"AWS4-HMAC-SHA256 Credential=testing/20250101/{AWS_REGION}/{self.service}/aws4_request, "
                 "SignedHeaders=host, Signature=0"
             ),
         }
@@ -649,6 +652,53 @@ class AwsStore(_BackendConfig):
 
     def describe(self) -> list[str]:
         return [f"moto (an emulator of the AWS API, not AWS): {self.url} (any credentials, region {AWS_REGION})"]
+
+
+class AwsStore(_MotoStore):
+    """AWS Secrets Manager, served by moto: secrets ``airflow/connections/<id>``, ``airflow/variables/<key>``."""
+
+    backend = "aws"
+    service, target = "secretsmanager", "secretsmanager"
+    connections_prefix = "airflow/connections"
+    variables_prefix = "airflow/variables"
+
+    def _put(self, name: str, value: str, kind: str, key: str) -> None:
+        answer = self._call("CreateSecret", {"Name": name, "SecretString": value}, kind, key, ok_errors=("Exists",))
+        if answer is None:  # it exists: a new version
+            self._call("PutSecretValue", {"SecretId": name, "SecretString": value}, kind, key)
+
+    def _delete(self, name: str, kind: str, key: str) -> None:
+        self._call("DeleteSecret", {"SecretId": name, "ForceDeleteWithoutRecovery": True}, kind, key)
+
+
+class SsmStore(_MotoStore):
+    """AWS Systems Manager Parameter Store, served by moto: ``SecureString`` parameters under the provider's
+    default prefixes ``/airflow/connections/<id>`` and ``/airflow/variables/<key>``."""
+
+    backend = "ssm"
+    service, target = "ssm", "AmazonSSM"
+    connections_prefix = "/airflow/connections"
+    variables_prefix = "/airflow/variables"
+
+    def _put(self, name: str, value: str, kind: str, key: str) -> None:
+        # SecureString: stored encrypted (moto: with its default key alias/aws/ssm); the backend asks
+        # GetParameter(WithDecryption=True). Overwrite: a rotation is a new version of the same parameter.
+        body = {"Name": name, "Value": value, "Type": "SecureString", "Overwrite": True}
+        self._call("PutParameter", body, kind, key)
+
+    def _delete(self, name: str, kind: str, key: str) -> None:
+        self._call("DeleteParameter", {"Name": name}, kind, key)
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """Name, type and version of every parameter, as moto's DescribeParameters answers (no values)."""
+        found: list[dict[str, Any]] = []
+        body: dict[str, Any] = {}
+        while True:
+            answer = self._call("DescribeParameters", body, "request", "DescribeParameters")
+            found += [{k: p.get(k) for k in ("Name", "Type", "Version")} for p in answer.get("Parameters", [])]
+            if not answer.get("NextToken"):
+                return sorted(found, key=lambda p: p["Name"])
+            body = {"NextToken": answer["NextToken"]}
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
@@ -778,6 +828,8 @@ def _make(spec: SecretStore, lab: Lab) -> Store:
         return MetastoreStore(spec.entries, lab)
     if spec.backend == "vault":
         return VaultStore(spec.entries, lab)
+    if spec.backend == "ssm":
+        return SsmStore(spec.entries, lab)
     return AwsStore(spec.entries, lab)
 
 
