@@ -305,3 +305,131 @@ def test_the_books_ssm_configuration_is_the_one_the_labs_run_without_the_emulato
     kit = SsmStore(load_secrets(None), lab=None).backend_kwargs()
     assert kit.pop("endpoint_url") == "http://moto:5000"
     assert json.loads(book["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == kit
+
+
+def test_the_vault_server_image_is_openbao_unless_overridden(monkeypatch):
+    from airflow_lab import settings as s
+
+    monkeypatch.delenv("AIRFLOW_LAB_VAULT_IMAGE", raising=False)
+    assert s.vault_image() == s.openbao_image()
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_IMAGE", "hashicorp/vault:1.18")
+    assert s.vault_image() == "hashicorp/vault:1.18"
+
+
+class FakeContainer:
+    def __init__(self, image):
+        self.image, self.env, self.command, self.ports = image, {}, None, {}
+
+    def with_envs(self, **env):
+        self.env |= env
+        return self
+
+    def with_command(self, command):
+        self.command = command
+        return self
+
+
+def test_the_vault_container_gets_arguments_both_openbao_and_hashicorp_images_take(monkeypatch):
+    from airflow_lab import secrets_backends
+
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_IMAGE", "hashicorp/vault:1.18")
+    monkeypatch.delenv("AIRFLOW_LAB_VAULT_ADDR", raising=False)
+    started = []
+
+    class FakeLab:
+        id = "t1"
+
+        def _container(self, role, image):
+            started.append(FakeContainer(image))
+            return started[-1]
+
+        def _publish(self, container, port):
+            raise RuntimeError("stop here: the container is configured")
+
+    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=FakeLab())
+    with pytest.raises(RuntimeError, match="stop here"):
+        store.start()
+    [container] = started
+    token = store.root_token
+    assert container.image == "hashicorp/vault:1.18"
+    # OpenBao's entrypoint is `tini -- bao`; HashiCorp's docker-entrypoint.sh turns `server ...` into
+    # `vault server -config=... -dev-root-token-id=$VAULT_DEV_ROOT_TOKEN_ID ... "$@"`: the same values either way
+    assert container.command == ["server", "-dev", f"-dev-root-token-id={token}", "-dev-listen-address=0.0.0.0:8200"]
+    assert container.env["VAULT_DEV_ROOT_TOKEN_ID"] == token == container.env["BAO_TOKEN"]
+    assert container.env["VAULT_DEV_LISTEN_ADDRESS"] == "0.0.0.0:8200" and container.env["SKIP_SETCAP"] == "true"
+    assert store.internal_url == "http://openbao:8200"
+
+
+def test_an_external_vault_address_without_a_token_fails_before_anything_starts(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_ADDR", "http://vault.internal:8200")
+    monkeypatch.delenv("AIRFLOW_LAB_VAULT_TOKEN", raising=False)
+    with pytest.raises(LabError, match="AIRFLOW_LAB_VAULT_TOKEN is not"):
+        local().with_secrets("vault", GOOD)
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_ADDR", "vault.internal:8200")
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_TOKEN", "hvs.reader-token-123")
+    with pytest.raises(LabError, match="must be an http\\(s\\) URL") as error:
+        local().with_secrets("vault", GOOD)
+    assert "hvs.reader-token-123" not in str(error.value)
+    # the other backends do not care
+    assert local().with_secrets("ssm", GOOD).secret_stores[0].backend == "ssm"
+
+
+def test_an_external_vault_starts_no_container_and_airflow_reads_that_address(monkeypatch):
+    from airflow_lab import secrets_backends
+    from airflow_lab import settings as s
+
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_ADDR", "https://vault.internal:8200/")
+    monkeypatch.setenv("AIRFLOW_LAB_VAULT_TOKEN", "hvs.reader-token-123")
+    calls = []
+
+    class Answer:
+        status_code, content, text = 200, b"{}", "{}"
+
+        def __init__(self, path):
+            self.path = path
+
+        def json(self):
+            if self.path.endswith("auth/token/create"):
+                return {"auth": {"client_token": "hvs.airflow-read-only"}}
+            return {"data": {"id": "x"}}
+
+    def request(method, url, json, headers, timeout):
+        calls.append((method, url, headers["X-Vault-Token"]))
+        return Answer(url)
+
+    monkeypatch.setattr(secrets_backends.requests, "request", request)
+
+    class NoContainers:
+        id = "t2"
+
+        def _container(self, *_):
+            raise AssertionError("no container may start for an external Vault")
+
+    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=NoContainers())
+    store.start()
+    store.seed()
+    kwargs = json.loads(store.airflow_env()["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+    assert kwargs["url"] == "https://vault.internal:8200" and kwargs["token"] == "hvs.airflow-read-only"
+    assert store.policy == "airflow-lab-t2"  # a policy of its own, not one the server may already have
+    assert {token for _, _, token in calls} == {"hvs.reader-token-123"}  # the kit writes with the reader's token
+    assert [c[:2] for c in calls[:3]] == [
+        ("GET", "https://vault.internal:8200/v1/auth/token/lookup-self"),
+        ("PUT", "https://vault.internal:8200/v1/sys/policies/acl/airflow-lab-t2"),
+        ("POST", "https://vault.internal:8200/v1/auth/token/create"),
+    ]
+    text = "\n".join(store.describe()) + repr(s.settings())
+    assert "hvs.reader-token-123" not in text and "https://vault.internal:8200" in text
+    # at the end of the lab: what it wrote, its token and its policy are removed from the reader's server
+    calls.clear()
+    store.close()
+    assert sorted(c[:2] for c in calls) == sorted(
+        [("DELETE", f"https://vault.internal:8200/v1/secret/metadata/connections/{k}") for k in ("shop_api", "shop_db")]
+        + [
+            ("DELETE", f"https://vault.internal:8200/v1/secret/metadata/variables/{k}")
+            for k in ("limits", "shop_api_token", "shop_bucket")
+        ]
+        + [
+            ("POST", "https://vault.internal:8200/v1/auth/token/revoke"),
+            ("DELETE", "https://vault.internal:8200/v1/sys/policies/acl/airflow-lab-t2"),
+        ]
+    )

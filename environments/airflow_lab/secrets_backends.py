@@ -14,6 +14,8 @@ and a *backend* says where the kit writes them before the DAG runs:
 * ``file``: ``LocalFilesystemBackend`` reading JSON files mounted read-only;
 * ``vault``: ``VaultBackend`` against an OpenBao server (the Vault HTTP API; KV v2 at the provider's
   default paths ``secret/connections/<id>``, ``secret/variables/<key>``), read with a least-privilege token;
+  ``AIRFLOW_LAB_VAULT_IMAGE`` starts another image (HashiCorp Vault's), ``AIRFLOW_LAB_VAULT_ADDR``/``_TOKEN`` use
+  a server of the reader's instead of starting one;
 * ``aws``: ``SecretsManagerBackend`` against a moto server (an emulator of the AWS API, not AWS), secrets
   ``airflow/connections/<id>`` and ``airflow/variables/<key>``;
 * ``ssm``: ``SystemsManagerParameterStoreBackend`` against the same moto server, ``SecureString`` parameters
@@ -32,6 +34,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -494,8 +497,29 @@ class MetastoreStore(Store):
         return output
 
 
+def external_vault() -> tuple[str, str] | None:
+    """``(address, token)`` of a reader's own Vault server (``AIRFLOW_LAB_VAULT_ADDR``/``_TOKEN``), else None."""
+    settings = s.settings()
+    if not settings.vault_addr:
+        return None
+    if not settings.vault_token:
+        raise LabError(
+            f"AIRFLOW_LAB_VAULT_ADDR is set ({settings.vault_addr}) but AIRFLOW_LAB_VAULT_TOKEN is not: give a token "
+            "that may write secret/connections/*, secret/variables/*, ACL policies and tokens on that server "
+            "(or unset AIRFLOW_LAB_VAULT_ADDR to let the kit start OpenBao)."
+        )
+    parts = urlsplit(settings.vault_addr)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LabError(
+            "AIRFLOW_LAB_VAULT_ADDR must be an http(s) URL such as http://vault.internal:8200, "
+            f"got {settings.vault_addr!r}."
+        )
+    return settings.vault_addr.rstrip("/"), settings.vault_token
+
+
 class VaultStore(_BackendConfig):
-    """OpenBao (the Vault HTTP API) in its own container; Airflow reads with a token limited to its paths."""
+    """A Vault-API server (OpenBao by default) in its own container, or a reader's own server
+    (``AIRFLOW_LAB_VAULT_ADDR``); Airflow reads with a token limited to its paths."""
 
     backend = "vault"
     mount_point = "secret"  # KV v2, mounted by the dev server; the provider's default mount_point
@@ -505,31 +529,93 @@ class VaultStore(_BackendConfig):
     def __init__(self, entries: SecretEntries, lab: Lab) -> None:
         super().__init__(entries)
         self.lab = lab
-        self.root_token = secrets.token_urlsafe(18)
         self.airflow_token = ""
-        self.url = ""  # from the host (published port)
-        self.internal_url = f"http://openbao:{s.OPENBAO_PORT}"
+        self.external = external_vault()
+        if self.external:  # the reader's server: its address is the same from the host and from the containers
+            self.url, self.root_token = self.external
+            self.internal_url = self.url
+            self.policy = f"airflow-lab-{lab.id}" if lab is not None else "airflow-lab"
+        else:
+            self.root_token = secrets.token_urlsafe(18)
+            self.url = ""  # from the host (published port)
+            self.internal_url = f"http://openbao:{s.OPENBAO_PORT}"
+            self.policy = "airflow"
+        self._written: set[tuple[str, str]] = set()  # (kind, key) written on an external server, removed at close
 
     def start(self) -> None:
-        container = self.lab._container("openbao", s.openbao_image())
-        # BAO_ADDR/BAO_TOKEN: `bao kv ...` run inside the container (as a reader would) needs no flags
-        container.with_envs(BAO_ADDR=f"http://127.0.0.1:{s.OPENBAO_PORT}", BAO_TOKEN=self.root_token)
+        if self.external:
+            self._check_external()
+        else:
+            self._start_container()
+        # least privilege: Airflow's token may read connections and variables, nothing else
+        self._call("PUT", f"sys/policies/acl/{self.policy}", {"policy": OPENBAO_POLICY.read_text()}, "policy", "")
+        token = self._call("POST", "auth/token/create", {"policies": [self.policy], "display_name": "airflow"}, "", "")
+        self.airflow_token = token["auth"]["client_token"]
+
+    def _start_container(self) -> None:
+        container = self.lab._container("openbao", s.vault_image())
+        listen = f"0.0.0.0:{s.OPENBAO_PORT}"
+        local = f"http://127.0.0.1:{s.OPENBAO_PORT}"
+        # BAO_*/VAULT_*: `bao kv ...` or `vault kv ...` run inside the container (as a reader would) needs no flags.
+        # HashiCorp's image entrypoint adds -dev-root-token-id/-dev-listen-address from VAULT_DEV_* itself (the same
+        # values) and, with SKIP_SETCAP, does not try to give the binary IPC_LOCK (a dev server does not mlock).
+        container.with_envs(
+            BAO_ADDR=local,
+            BAO_TOKEN=self.root_token,
+            VAULT_ADDR=local,
+            VAULT_TOKEN=self.root_token,
+            VAULT_DEV_ROOT_TOKEN_ID=self.root_token,
+            VAULT_DEV_LISTEN_ADDRESS=listen,
+            SKIP_SETCAP="true",
+        )
         container.with_command(
-            [
-                "server",
-                "-dev",
-                f"-dev-root-token-id={self.root_token}",
-                f"-dev-listen-address=0.0.0.0:{s.OPENBAO_PORT}",
-            ]
+            ["server", "-dev", f"-dev-root-token-id={self.root_token}", f"-dev-listen-address={listen}"]
         )
         self.lab._publish(container, s.OPENBAO_PORT)
         container.start()
         self.url = f"http://{s.settings().bind_host}:{container.get_exposed_port(s.OPENBAO_PORT)}"
         _wait_http(self.lab, "openbao", lambda: requests.get(f"{self.url}/v1/sys/health", timeout=2).status_code)
-        # least privilege: Airflow's token may read connections and variables, nothing else
-        self._call("PUT", "sys/policies/acl/airflow", {"policy": OPENBAO_POLICY.read_text()}, "policy", "airflow")
-        token = self._call("POST", "auth/token/create", {"policies": ["airflow"], "display_name": "airflow"}, "", "")
-        self.airflow_token = token["auth"]["client_token"]
+
+    @property
+    def server(self) -> str:
+        """Which Vault-API server this lab used: the image the kit started, or the reader's address."""
+        if self.external:
+            return f"your Vault server at {self.url} (AIRFLOW_LAB_VAULT_ADDR)"
+        return f"{s.vault_image()}, started by the kit"
+
+    def _check_external(self) -> None:
+        who = self._call("GET", "auth/token/lookup-self", None, "token", "AIRFLOW_LAB_VAULT_TOKEN")
+        if who is None or "data" not in who:
+            raise SecretsBackendError(f"The Vault server at {self.url} did not answer a token lookup.")
+
+    def close(self) -> None:
+        """On a reader's own server: remove the entries, the token and the policy this lab wrote there."""
+        if not self.external or not self.airflow_token:
+            return
+        left: list[str] = []
+        steps = [
+            (f"{kind} {key}", "DELETE", f"{self.mount_point}/metadata/{self._path(kind)}/{key}", None)
+            for kind, key in sorted(self._written)
+        ]
+        steps.append(("Airflow's token", "POST", "auth/token/revoke", {"token": self.airflow_token}))
+        steps.append((f"policy {self.policy}", "DELETE", f"sys/policies/acl/{self.policy}", None))
+        for what, method, path, body in steps:
+            try:
+                self._call(method, path, body, "cleanup", what)
+            except SecretsBackendError:  # a stop never fails half-way: say what is left on the server
+                left.append(what)
+        self._written.clear()
+        self.airflow_token = ""
+        if left:
+            warnings.warn(f"Could not remove from the Vault server at {self.url}: {', '.join(left)}", stacklevel=2)
+
+    def _path(self, kind: str) -> str:
+        return self.connections_path if kind == "connection" else self.variables_path
+
+    def keys(self, kind: str) -> list[str]:
+        """The keys under the connections (``connection``) or variables path, as ``bao kv list`` shows them."""
+        answer = self._call("LIST", f"{self.mount_point}/metadata/{self._path(kind)}", None, kind, "*")
+        return sorted(answer["data"]["keys"])
 
     def backend_kwargs(self) -> dict[str, Any]:
         return {
@@ -542,12 +628,14 @@ class VaultStore(_BackendConfig):
 
     def put_connection(self, conn_id: str, value: str | Mapping[str, Any]) -> None:
         data = {"conn_uri": value} if isinstance(value, str) else dict(value)
+        self._written.add(("connection", conn_id))
         self._call(
             "POST", f"{self.mount_point}/data/{self.connections_path}/{conn_id}", {"data": data}, "connection", conn_id
         )
 
     def put_variable(self, key: str, value: str) -> None:
         data = {"data": {"value": value}}
+        self._written.add(("variable", key))
         self._call("POST", f"{self.mount_point}/data/{self.variables_path}/{key}", data, "variable", key)
 
     def delete_connection(self, conn_id: str) -> None:
@@ -571,14 +659,16 @@ class VaultStore(_BackendConfig):
             )
         except requests.RequestException as exc:
             raise self._rejected(
-                kind or "request", key or path, f"OpenBao did not answer ({type(exc).__name__})"
+                kind or "request", key or path, f"the Vault server did not answer ({type(exc).__name__})"
             ) from None
         if response.status_code >= 400:
             raise self._rejected(kind or "request", key or path, f"HTTP {response.status_code} {response.text[:300]}")
         return response.json() if response.content else None
 
     def describe(self) -> list[str]:
-        return [f"OpenBao (Vault API): {self.url}", f"  root token: {self.root_token}"]
+        if self.external:  # the reader's own token is not printed
+            return [f"Vault (your server, AIRFLOW_LAB_VAULT_ADDR): {self.url}; policy and token {self.policy}"]
+        return [f"Vault API ({s.vault_image()}): {self.url}", f"  root token: {self.root_token}"]
 
 
 class _MotoStore(_BackendConfig):
@@ -753,6 +843,8 @@ class SecretStore:
 def secret_store(backend: str, secrets_: str | Path | Mapping[str, Any] | SecretEntries | None) -> SecretStore:
     if backend not in BACKENDS:
         raise LabError(f"Unknown secrets backend {backend!r}: use one of {', '.join(BACKENDS)}.")
+    if backend == "vault":
+        external_vault()  # a half-configured external server fails here, before anything starts
     return SecretStore(backend, load_secrets(secrets_))
 
 
@@ -815,7 +907,7 @@ class SecretStores:
 
     def close(self) -> None:
         for store in self.stores.values():
-            if isinstance(store, FileStore):
+            if isinstance(store, (FileStore, VaultStore)):
                 store.close()
 
 

@@ -84,6 +84,12 @@ def openbao_image() -> str:
     return f"{IMAGE_PREFIX}/openbao:{OPENBAO_VERSION}"
 
 
+def vault_image() -> str:
+    """The Vault-API server the ``vault`` backend starts: OpenBao, or ``AIRFLOW_LAB_VAULT_IMAGE`` (e.g. HashiCorp
+    Vault's ``hashicorp/vault:1.18``, which takes the same ``server -dev ...`` arguments)."""
+    return settings().vault_image or openbao_image()
+
+
 def moto_image() -> str:
     return f"{IMAGE_PREFIX}/moto:{MOTO_VERSION}"
 
@@ -126,6 +132,19 @@ class Settings:
     #: Set by a caller (e.g. the test suite) that wants to find its own containers among other users'
     #: of the same engine: every object gets the label ``io.airflow-lab.session=<value>``.
     session: str = field(default_factory=lambda: _env("SESSION", ""))
+    #: The ``vault`` secrets backend's server image; empty: the kit's OpenBao image. Any image whose entrypoint
+    #: runs ``<server binary> server -dev -dev-root-token-id=T -dev-listen-address=A`` from those arguments
+    #: (OpenBao's, HashiCorp Vault's ``hashicorp/vault``).
+    vault_image: str = field(default_factory=lambda: _env("VAULT_IMAGE", ""))
+    #: A Vault (or OpenBao) server of your own for the ``vault`` backend: no container is started; the kit writes
+    #: the entries and an ``airflow-lab-<lab id>`` policy and token there with ``vault_token`` and removes them at
+    #: the end. The address must be reachable from the Airflow containers (not 127.0.0.1 of the host).
+    vault_addr: str = field(default_factory=lambda: _env("VAULT_ADDR", ""))
+    vault_token: str = field(default_factory=lambda: _env("VAULT_TOKEN", ""))
+
+    def __repr__(self) -> str:  # the Vault token is a credential: never printed
+        shown = {k: ("***" if k == "vault_token" and v else v) for k, v in self.__dict__.items()}
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
 
 def settings() -> Settings:
