@@ -36,8 +36,8 @@ def on_disk() -> dict[str, str | None]:
     }
 
 
-def sync(have: dict) -> tuple[dict[str, str], list[str]]:
-    want, changed = in_bucket(), []
+def sync(have: dict) -> tuple[dict[str, str], list[str], list[str]]:
+    want, downloaded, deleted = in_bucket(), [], []
     for relative, etag in sorted(want.items()):
         if have.get(relative) != etag:
             path = os.path.join(root, relative)
@@ -45,25 +45,28 @@ def sync(have: dict) -> tuple[dict[str, str], list[str]]:
             partial = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.part")
             s3.download_file(bucket, prefix + relative, partial)
             os.replace(partial, path)
-            changed.append(relative)
+            downloaded.append(relative)
     for relative in sorted(set(have) - set(want)):
         try:
             os.remove(os.path.join(root, relative))
         except FileNotFoundError:
             pass
-        changed.append(relative)
+        deleted.append(relative)
     for folder, _, _ in sorted(os.walk(root), reverse=True):  # folders left empty by deletions
         if folder != root and not os.listdir(folder):
             os.rmdir(folder)
-    return want, changed
+    return want, downloaded, deleted
 
 
 have, first = on_disk(), True
 while True:
     try:
-        have, changed = sync(have)
-        if first or changed:
-            print(f"synced s3://{bucket}/{prefix}: {len(have)} file(s); changed: {', '.join(changed) or 'none'}")
+        have, downloaded, deleted = sync(have)
+        if first or downloaded or deleted:
+            print(
+                f"synced s3://{bucket}/{prefix}: {len(have)} file(s); downloaded: {', '.join(downloaded) or '-'};"
+                f" deleted: {', '.join(deleted) or '-'}"
+            )
         first = False
     except Exception as exc:  # moto restarting, a network blip: like git-sync, try again next time
         if first:
