@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,3 +46,32 @@ def no_leftovers():
     after = labelled_objects()
     leaked = {kind: sorted(set(after[kind]) - set(before[kind])) for kind in after}
     assert not any(leaked.values()), f"the kit leaked Docker objects: {leaked}"
+
+
+@contextmanager
+def airflow_lab_up(*args: str) -> Iterator[str]:
+    """Runs ``airflow-lab up ARGS``, yields what it printed up to "Ctrl-C", then presses Ctrl-C.
+
+    On leaving, the command must have exited 130 (interrupted, cleaned up); it is killed if it hangs.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_lab.cli", "up", *args],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        yield "".join(lines)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, process.stderr.read()[-2000:] if process.stderr else ""
