@@ -433,3 +433,10 @@ def test_an_external_vault_starts_no_container_and_airflow_reads_that_address(mo
             ("DELETE", "https://vault.internal:8200/v1/sys/policies/acl/airflow-lab-t2"),
         ]
     )
+
+
+def test_with_env_adds_container_variables_and_prints_only_their_names():
+    env = local().with_env(PYTHONPATH="/opt/airflow/plugins").with_env(SOME_TOKEN="tok-secret-987")
+    assert dict(env.env_vars) == {"PYTHONPATH": "/opt/airflow/plugins", "SOME_TOKEN": "tok-secret-987"}
+    assert repr(env) == "Environment('local', executor=LocalExecutor, airflow=3.3.2, env=PYTHONPATH+SOME_TOKEN)"
+    assert "env=" not in repr(local())

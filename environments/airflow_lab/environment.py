@@ -77,7 +77,8 @@ class Environment:
     airflow_version: str = s.AIRFLOW_VERSION
     dags: Path | None = None
     parallelism: int | None = None
-    #: Mounted read-only as Airflow's plugins folder (on ``sys.path`` of every component).
+    #: Mounted read-only as Airflow's plugins folder (on ``sys.path`` of every component once its configuration is
+    #: loaded: a ``[secrets] backend`` module there also needs ``with_env(PYTHONPATH=settings.PLUGINS_MOUNT)``).
     plugins: Path | None = None
     config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Celery workers (empty for executors that run tasks elsewhere).
@@ -86,6 +87,8 @@ class Environment:
     broker: str = "redis"
     #: Where Connections and Variables live and what the kit writes there (``with_secrets``).
     secret_stores: tuple[SecretStore, ...] = ()
+    #: Other environment variables of every Airflow container (``with_env``), e.g. ``PYTHONPATH``.
+    env_vars: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         check_stores(self.secret_stores)
@@ -96,6 +99,7 @@ class Environment:
                     raise LabError(f"The {what} {folder} does not exist (or is not a folder).")
                 object.__setattr__(self, name, folder)
         object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
+        object.__setattr__(self, "env_vars", MappingProxyType(dict(self.env_vars)))
 
     def __repr__(self) -> str:
         parts = [f"{self.name!r}", f"executor={self.executor}", f"airflow={self.airflow_version}"]
@@ -112,6 +116,8 @@ class Environment:
         if self.secret_stores:
             parts.append("secrets=" + "+".join(st.backend for st in self.secret_stores))
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
+        if self.env_vars:  # names only: a value may be a credential
+            parts.append("env=" + "+".join(sorted(self.env_vars)))
         return f"Environment({', '.join(parts)})"
 
     @property
@@ -122,6 +128,13 @@ class Environment:
         """Airflow options as ``section__key=value``, e.g. ``with_config(core__parallelism=1)``."""
         merged = {**self.config, **{k: str(v) for k, v in options.items()}}
         return replace(self, config=merged)
+
+    def with_env(self, **variables: Any) -> Environment:
+        """Environment variables (not Airflow options) of every Airflow container, e.g. ``with_env(PYTHONPATH=...)``.
+
+        For Airflow options use ``with_config``; for connections and variables, ``with_secrets("env", ...)``.
+        """
+        return replace(self, env_vars={**self.env_vars, **{k: str(v) for k, v in variables.items()}})
 
     def with_secrets(
         self, backend: str, entries: str | Path | Mapping[str, Any] | SecretEntries | None = None
@@ -408,10 +421,13 @@ class Lab:
         # explicit options (--config, with_config) win over what a secrets backend sets
         airflow_env = self.secret_stores.airflow_env() | env.airflow_config(secrets_)
         airflow_env |= {"AIRFLOW_LAB_USER": secrets_.username, "AIRFLOW_LAB_PASSWORD": secrets_.password}
+        airflow_env |= dict(env.env_vars)
         image = s.airflow_image(env.airflow_version)
 
         with self._progress("Migrating the metadata database") as progress:
             init = self._container("init", image).with_envs(**airflow_env).with_command(env.init_command(secrets_))
+            if env.plugins is not None:  # `airflow db migrate` loads the configuration, e.g. a custom backend
+                init.with_volume_mapping(str(env.plugins), s.PLUGINS_MOUNT, mode="ro")
             init.start()
             wrapped = init.get_wrapped_container()
             self._wait_until(lambda: _exited(wrapped), "init", progress, 180)

@@ -3,10 +3,12 @@
     AIRFLOW__SECRETS__BACKEND=directory_backend.DirectorySecretsBackend
     AIRFLOW__SECRETS__BACKEND_KWARGS={"root": "/run/secrets/airflow"}
 
-(the module must be importable by every Airflow component, e.g. from the plugins folder). The file
+(the module must be importable by every Airflow component when it loads its configuration: install it, or put
+its folder on PYTHONPATH; the plugins folder alone is not on sys.path yet at that moment). The file
 ``<root>/connections/<conn_id>`` holds a URI or JSON text, ``<root>/variables/<key>`` a variable's value.
 Anything missing returns None, so Airflow goes on to environment variables and the metastore.
-Runs on Airflow 3.3 and 2.11; tests/test_secrets_backends.py exercises it.
+Runs on Airflow 3.3 and 2.11: labs/secrets/custom_backend.ipynb configures it in Airflow; tests/test_secrets_backends.py
+unit-tests it.
 """
 
 from __future__ import annotations
