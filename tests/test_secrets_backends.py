@@ -440,3 +440,34 @@ def test_with_env_adds_container_variables_and_prints_only_their_names():
     assert dict(env.env_vars) == {"PYTHONPATH": "/opt/airflow/plugins", "SOME_TOKEN": "tok-secret-987"}
     assert repr(env) == "Environment('local', executor=LocalExecutor, airflow=3.3.2, env=PYTHONPATH+SOME_TOKEN)"
     assert "env=" not in repr(local())
+
+
+def test_airflows_vault_token_counts_its_requests(monkeypatch):
+    from airflow_lab import secrets_backends
+
+    monkeypatch.delenv("AIRFLOW_LAB_VAULT_ADDR", raising=False)
+    bodies = {}
+
+    class Answer:
+        status_code, content, text = 200, b"{}", "{}"
+
+        def __init__(self, url):
+            self.url = url
+
+        def json(self):
+            if self.url.endswith("auth/token/create"):
+                return {"auth": {"client_token": "hvs.airflow"}}
+            return {"data": {"num_uses": secrets_backends.TOKEN_USES - 12}}
+
+    def request(method, url, json, headers, timeout):
+        bodies[url.split("/v1/")[1]] = json
+        return Answer(url)
+
+    monkeypatch.setattr(secrets_backends.requests, "request", request)
+    store = secrets_backends.VaultStore(load_secrets(None), lab=None)
+    store.url = "http://127.0.0.1:1"
+    store._start_container = lambda: None
+    store.start()
+    assert bodies["auth/token/create"]["num_uses"] == secrets_backends.TOKEN_USES == 1_000_000
+    assert store.requests_by_airflow() == 12
+    assert bodies["auth/token/lookup"] == {"token": "hvs.airflow"}

@@ -95,6 +95,8 @@ AWS_REGION = "us-east-1"
 #: moto accepts any credentials; these are its documented placeholders, not keys of a real account.
 AWS_PLACEHOLDER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 OPENBAO_POLICY = s.IMAGES_DIR / "openbao" / "airflow-policy.hcl"
+#: The use limit of Airflow's Vault token: far above what a lab makes, so the count of uses left measures its requests.
+TOKEN_USES = 1_000_000
 
 
 class SecretsFileError(LabError):
@@ -549,8 +551,15 @@ class VaultStore(_BackendConfig):
             self._start_container()
         # least privilege: Airflow's token may read connections and variables, nothing else
         self._call("PUT", f"sys/policies/acl/{self.policy}", {"policy": OPENBAO_POLICY.read_text()}, "policy", "")
-        token = self._call("POST", "auth/token/create", {"policies": [self.policy], "display_name": "airflow"}, "", "")
+        # a use limit no lab reaches: the server counts down every request made with the token (requests_by_airflow)
+        body = {"policies": [self.policy], "display_name": "airflow", "num_uses": TOKEN_USES}
+        token = self._call("POST", "auth/token/create", body, "", "")
         self.airflow_token = token["auth"]["client_token"]
+
+    def requests_by_airflow(self) -> int:
+        """How many requests the server has served with Airflow's token so far (its own count of the token's uses)."""
+        answer = self._call("POST", "auth/token/lookup", {"token": self.airflow_token}, "token", "airflow")
+        return TOKEN_USES - int(answer["data"]["num_uses"])
 
     def _start_container(self) -> None:
         container = self.lab._container("openbao", s.vault_image())
