@@ -140,17 +140,20 @@ def test_bad_s3_sources_are_refused_naming_cause_and_fix(tmp_path, source, uploa
         deploy.dag_source(local(airflow_version=version), source, upload=folder, sync_interval=interval)
 
 
-def test_a_bucket_deploy_shares_moto_with_the_aws_secrets_backend(tmp_path):
-    env = local().with_secrets("aws", {"variables": {"shop_bucket": "lab-bucket"}})
+@pytest.mark.parametrize("backend", deploy.MOTO_BACKENDS)
+def test_a_bucket_deploy_shares_moto_with_a_moto_secrets_backend(tmp_path, backend):
+    env = local().with_secrets(backend, {"variables": {"shop_bucket": "lab-bucket"}})
     deployed = deploy.s3_bundle(env, tmp_path)
-    (store,) = deployed.env.secret_stores
+    (store,) = deployed.env.secret_stores  # no second backend: Airflow reads one at a time
+    assert store.backend == backend
     assert sorted(store.entries.connections) == ["dags_s3"] and dict(store.entries.variables) == {
         "shop_bucket": "lab-bucket"
     }
 
 
 @pytest.mark.docker
-def test_airflow_lab_run_from_a_bucket_reports_the_bundle(tmp_path, no_leftovers):
+@pytest.mark.parametrize("secrets_backend", [None, "ssm"])
+def test_airflow_lab_run_from_a_bucket_reports_the_bundle(tmp_path, no_leftovers, secrets_backend):
     import shutil
     import sys
     from pathlib import Path
@@ -159,8 +162,13 @@ def test_airflow_lab_run_from_a_bucket_reports_the_bundle(tmp_path, no_leftovers
     release.mkdir()
     shutil.copy(Path(s.PROJECT_DIR) / "dags" / "cicd" / "cicd_release.py", release / "cicd_release.py")
     exe = Path(sys.executable).with_name("airflow-lab")
+    # with ssm, the bundle's S3 connection is read from Parameter Store: Airflow reads one [secrets] backend
+    secrets = ["--secrets-backend", secrets_backend] if secrets_backend else []
     result = subprocess.run(
-        [str(exe), "run", "local", "--dags", "s3://dags/release", "--upload", str(release), "--dag-id", "cicd_release"],
+        [
+            *(str(exe), "run", "local", "--dags", "s3://dags/release", "--upload", str(release)),
+            *(*secrets, "--dag-id", "cicd_release"),
+        ],
         capture_output=True,
         text=True,
         timeout=900,

@@ -221,7 +221,7 @@ class DeployLab(Lab):
         source = self.deployed.bucket
         if source is None or self.secret_stores is None:
             return []
-        endpoint = self.secret_stores["aws"].url
+        endpoint = next(self.secret_stores[b] for b in MOTO_BACKENDS if b in self.secret_stores).url
         reader = "S3DagBundle" if self.env.major >= 3 else f"the {BucketSync.role} sidecar"
         return [
             f"DAG bucket: s3://{source.bucket}/{source.prefix}/ at {endpoint} (moto; any credentials,"
@@ -398,6 +398,8 @@ class BucketSource:
 
 #: The connection the S3 bundle reads the bucket with: moto's endpoint in the lab network.
 DAGS_S3_CONN_ID = "dags_s3"
+#: The secrets backends served by the environment's moto server, which also holds the DAG bucket.
+MOTO_BACKENDS = ("aws", "ssm")
 S3_BUNDLE_CLASS = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
 
 
@@ -414,16 +416,18 @@ def _with_bucket(env: Environment, dags: str | Path) -> tuple[Environment, Path]
         "conn_type": "aws",
         "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": "us-east-1"},
     }
-    aws = [store for store in env.secret_stores if store.backend == "aws"]
-    if not aws:
+    on_moto = [store for store in env.secret_stores if store.backend in MOTO_BACKENDS]
+    if not on_moto:
         return env.with_secrets("aws", {"connections": {DAGS_S3_CONN_ID: connection}}), folder
-    # the environment already reads secrets from moto (--secrets-backend aws): one server, one more connection
+    # the environment already reads secrets from moto (--secrets-backend aws or ssm): one server, one more
+    # connection, in the backend Airflow already reads (it reads one [secrets] backend at a time)
     from .secrets_backends import SecretEntries, load_secrets
 
-    entries = aws[0].entries
+    store = on_moto[0]
+    entries = store.entries
     added = load_secrets({"connections": {DAGS_S3_CONN_ID: connection}}).connections
-    merged = replace(aws[0], entries=SecretEntries({**entries.connections, **added}, entries.variables, entries.source))
-    return replace(env, secret_stores=tuple(merged if st is aws[0] else st for st in env.secret_stores)), folder
+    merged = replace(store, entries=SecretEntries({**entries.connections, **added}, entries.variables, entries.source))
+    return replace(env, secret_stores=tuple(merged if st is store else st for st in env.secret_stores)), folder
 
 
 def s3_bundle(
