@@ -32,6 +32,7 @@ from . import settings as s
 from .environment import Environment, Lab, _exited
 from .errors import LabError
 from .records import RunResult
+from .secrets_backends import AWS_PLACEHOLDER_CREDENTIALS, MOTO_BACKENDS, SecretEntries, load_secrets
 
 #: Where a mounted repository appears inside the Airflow containers.
 REPOS_MOUNT = f"{s.AIRFLOW_HOME}/repos"
@@ -398,8 +399,6 @@ class BucketSource:
 
 #: The connection the S3 bundle reads the bucket with: moto's endpoint in the lab network.
 DAGS_S3_CONN_ID = "dags_s3"
-#: The secrets backends served by the environment's moto server, which also holds the DAG bucket.
-MOTO_BACKENDS = ("aws", "ssm")
 S3_BUNDLE_CLASS = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
 
 
@@ -421,8 +420,6 @@ def _with_bucket(env: Environment, dags: str | Path) -> tuple[Environment, Path]
         return env.with_secrets("aws", {"connections": {DAGS_S3_CONN_ID: connection}}), folder
     # the environment already reads secrets from moto (--secrets-backend aws or ssm): one server, one more
     # connection, in the backend Airflow already reads (it reads one [secrets] backend at a time)
-    from .secrets_backends import SecretEntries, load_secrets
-
     store = on_moto[0]
     entries = store.entries
     added = load_secrets({"connections": {DAGS_S3_CONN_ID: connection}}).connections
@@ -481,8 +478,6 @@ class BucketSync:
         return f"bucket-sync every {self.interval}s"
 
     def environment(self) -> dict[str, str]:
-        from .secrets_backends import AWS_PLACEHOLDER_CREDENTIALS
-
         return {
             "AWS_ENDPOINT_URL_S3": f"http://moto:{s.MOTO_PORT}",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -58,8 +58,10 @@ BACKEND_CLASSES = {
     "aws": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
     "ssm": "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
 }
+#: The backends served by the environment's moto server (which also holds a bucket deploy's DAGs).
+MOTO_BACKENDS = ("aws", "ssm")
 #: The backends whose server the kit starts in a container (their images are built before a start).
-SERVER_BACKENDS = ("vault", "aws", "ssm")
+SERVER_BACKENDS = ("vault", *MOTO_BACKENDS)
 CONNECTION_FIELDS = ("conn_type", "host", "login", "password", "port", "schema", "extra", "description")
 #: Airflow's key rule for connection ids and variable keys (``airflow.utils.helpers.validate_key``).
 KEY_PATTERN = re.compile(r"^[\w.-]+$")
