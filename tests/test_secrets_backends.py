@@ -241,7 +241,9 @@ def test_the_ssm_backend_reads_securestring_parameters_under_the_providers_defau
     assert conf["AWS_ACCESS_KEY_ID"] == "testing" and conf["AWS_DEFAULT_REGION"] == "us-east-1"
 
 
-def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(monkeypatch):
+@pytest.fixture
+def moto_requests(monkeypatch):
+    """What a moto store sends, as (X-Amz-Target, Authorization, JSON body); every call answers ``{}``."""
     from airflow_lab import secrets_backends
 
     sent = []
@@ -257,6 +259,13 @@ def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(m
         return Answer()
 
     monkeypatch.setattr(secrets_backends.requests, "post", post)
+    return sent
+
+
+def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(moto_requests):
+    from airflow_lab import secrets_backends
+
+    sent = moto_requests
     store = secrets_backends.SsmStore(load_secrets(GOOD), lab=None)
     store.url = "http://127.0.0.1:1"
     store.seed()
@@ -276,25 +285,14 @@ def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(m
     assert sent[-1][2] == {"Name": "/airflow/variables/shop_bucket"}
 
 
-def test_the_aws_store_still_speaks_secrets_manager(monkeypatch):
+def test_the_aws_store_still_speaks_secrets_manager(moto_requests):
     from airflow_lab import secrets_backends
 
-    sent = []
-
-    class Answer:
-        status_code, content, text = 200, b"{}", "{}"
-
-        def json(self):
-            return {}
-
-    monkeypatch.setattr(
-        secrets_backends.requests, "post", lambda url, data, headers, timeout: sent.append(headers) or Answer()
-    )
     store = secrets_backends.AwsStore(load_secrets({"variables": {"k": "v"}}), lab=None)
     store.url = "http://127.0.0.1:1"
     store.seed()
-    assert [h["X-Amz-Target"] for h in sent] == ["secretsmanager.CreateSecret"]
-    assert "/us-east-1/secretsmanager/aws4_request" in sent[0]["Authorization"]
+    assert [target for target, _, _ in moto_requests] == ["secretsmanager.CreateSecret"]
+    assert "/us-east-1/secretsmanager/aws4_request" in moto_requests[0][1]
 
 
 def test_the_books_ssm_configuration_is_the_one_the_labs_run_without_the_emulators_endpoint():
