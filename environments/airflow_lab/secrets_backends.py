@@ -357,6 +357,9 @@ class Store:
         """Lines for ``airflow-lab up`` (addresses and credentials of the store itself)."""
         return []
 
+    def close(self) -> None:
+        """At stop: remove what the store keeps outside the lab's containers (a temporary folder, server entries)."""
+
     def _rejected(self, kind: str, key: str, cause: str) -> SecretsBackendError:
         return SecretsBackendError(f"The {self.backend} backend rejected {kind} {key!r}: {self.entries.redact(cause)}")
 
@@ -659,8 +662,7 @@ class VaultStore(_BackendConfig):
 
     def versions(self, kind: str, key: str) -> int:
         """The current version number of a KV v2 entry (``connection`` or ``variable``): 2 after one rotation."""
-        path = self.connections_path if kind == "connection" else self.variables_path
-        meta = self._call("GET", f"{self.mount_point}/metadata/{path}/{key}", None, kind, key)
+        meta = self._call("GET", f"{self.mount_point}/metadata/{self._path(kind)}/{key}", None, kind, key)
         return int(meta["data"]["current_version"])
 
     def _call(self, method: str, path: str, body: Any, kind: str, key: str) -> Any:
@@ -918,8 +920,7 @@ class SecretStores:
 
     def close(self) -> None:
         for store in self.stores.values():
-            if isinstance(store, (FileStore, VaultStore)):
-                store.close()
+            store.close()
 
 
 def _make(spec: SecretStore, lab: Lab) -> Store:
