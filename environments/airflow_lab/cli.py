@@ -151,11 +151,10 @@ def _environment(args: argparse.Namespace):
 def _deployment(args: argparse.Namespace):
     """``--dags`` may name a git repository, ``git+file:///path/to/repo@REF``, or a bucket, ``s3://BUCKET/PREFIX``
     (with ``--upload DIR``): deploy from it (deploy.py)."""
-    from .deploy import dag_source, is_remote_source
+    from .deploy import bucket_options_need_s3, dag_source, is_remote_source
 
+    bucket_options_need_s3(args.dags, args.upload, args.sync_interval)
     if not is_remote_source(args.dags):
-        if args.upload is not None or args.sync_interval is not None:
-            raise LabError("--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only.")
         return _environment(args)
     env = _environment(argparse.Namespace(**{**vars(args), "dags": None}))
     return dag_source(env, args.dags, upload=args.upload, sync_interval=args.sync_interval)

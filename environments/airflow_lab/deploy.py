@@ -501,6 +501,12 @@ def bucket_sync(
     return Deployed(with_moto, bucket=BucketSource(bucket, prefix, folder), pull_loop=sync)
 
 
+def bucket_options_need_s3(source: str | None, upload: str | Path | None, sync_interval: int | None) -> None:
+    """``--upload`` and ``--sync-interval`` describe a bucket deploy: refuse them with any other ``--dags``."""
+    if (upload is not None or sync_interval is not None) and not str(source or "").startswith("s3://"):
+        raise LabError("--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only.")
+
+
 def dag_source(
     env: Environment, source: str, upload: str | Path | None = None, sync_interval: int | None = None
 ) -> Deployed:
@@ -513,6 +519,7 @@ def dag_source(
       ``refresh_interval``, default 5 s); on Airflow 2, which has no S3 bundle, ``sync_interval`` is required
       and a sidecar syncs the prefix into the DAG folder that often.
     """
+    bucket_options_need_s3(source, upload, sync_interval)
     if source.startswith("s3://"):
         match = S3_SOURCE.match(source)
         if not match:
@@ -533,12 +540,10 @@ def dag_source(
                 raise LabError(
                     f"Airflow {env.airflow_version} has no S3 DAG bundle. Fix: add --sync-interval SECONDS to have a"
                     f" sidecar sync s3://{bucket}/{prefix}/ into the DAG folder that often (the Airflow 2 pattern),"
-                    " or use --airflow-version 3.3.2."
+                    f" or use --airflow-version {s.AIRFLOW_VERSION}."
                 )
             return bucket_sync(env, upload, bucket, prefix, sync_interval)
         return s3_bundle(env, upload, bucket, prefix, refresh_interval=sync_interval or 5)
-    if upload is not None or sync_interval is not None:
-        raise LabError("--upload and --sync-interval apply to --dags s3://BUCKET/PREFIX only.")
     match = GIT_SOURCE.match(source)
     if not match:
         raise LabError(
