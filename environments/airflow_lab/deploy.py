@@ -32,7 +32,7 @@ from . import settings as s
 from .environment import Environment, Lab, _exited
 from .errors import LabError
 from .records import RunResult
-from .secrets_backends import AWS_PLACEHOLDER_CREDENTIALS, MOTO_BACKENDS, SecretEntries, load_secrets
+from .secrets_backends import AWS_PLACEHOLDER_CREDENTIALS, AWS_REGION, MOTO_BACKENDS, SecretEntries, load_secrets
 
 #: Where a mounted repository appears inside the Airflow containers.
 REPOS_MOUNT = f"{s.AIRFLOW_HOME}/repos"
@@ -226,7 +226,7 @@ class DeployLab(Lab):
         reader = "S3DagBundle" if self.env.major >= 3 else f"the {BucketSync.role} sidecar"
         return [
             f"DAG bucket: s3://{source.bucket}/{source.prefix}/ at {endpoint} (moto; any credentials,"
-            f" region us-east-1), read by {reader}",
+            f" region {AWS_REGION}), read by {reader}",
             f"  deploy again: AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {endpoint}"
             f" s3 sync DIR s3://{source.bucket}/{source.prefix}/ --delete",
         ]
@@ -248,7 +248,7 @@ class DeployLab(Lab):
         }
         script = (
             "import base64, json, sys, boto3\n"
-            f"s3 = boto3.client('s3', endpoint_url='http://localhost:{s.MOTO_PORT}', region_name='us-east-1',"
+            f"s3 = boto3.client('s3', endpoint_url='http://localhost:{s.MOTO_PORT}', region_name='{AWS_REGION}',"
             " aws_access_key_id='testing', aws_secret_access_key='testing')\n"
             "bucket, prefix, files = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])\n"
             "if bucket not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket=bucket)\n"
@@ -403,7 +403,8 @@ S3_BUNDLE_CLASS = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
 
 
 def _with_bucket(env: Environment, dags: str | Path) -> tuple[Environment, Path]:
-    """Start the environment's moto server (as its ``aws`` secrets backend) with the connection ``dags_s3``."""
+    """Start the environment's moto server with the connection ``dags_s3``: as its ``aws`` secrets backend, or in
+    the moto-served backend (``aws``, ``ssm``) it already has."""
     if env.dags is not None:
         raise LabError("A bucket deploy replaces the DAG folder: start the environment without `dags`.")
     folder = Path(dags).resolve()
@@ -413,7 +414,7 @@ def _with_bucket(env: Environment, dags: str | Path) -> tuple[Environment, Path]
         )
     connection = {
         "conn_type": "aws",
-        "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": "us-east-1"},
+        "extra": {"endpoint_url": f"http://moto:{s.MOTO_PORT}", "region_name": AWS_REGION},
     }
     on_moto = [store for store in env.secret_stores if store.backend in MOTO_BACKENDS]
     if not on_moto:
@@ -480,7 +481,7 @@ class BucketSync:
     def environment(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL_S3": f"http://moto:{s.MOTO_PORT}",
-            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": AWS_REGION,
             **AWS_PLACEHOLDER_CREDENTIALS,
         }
 
