@@ -160,9 +160,11 @@ class DeployLab(Lab):
         #: (image, seconds from the first container replaced to healthy) per roll-out
         self.roll_outs: list[tuple[str, float]] = []
 
-    def _container(self, role: str, image: str, hostname: str | None = None) -> Any:
-        if role == "init" and self.deployed.bucket is not None:
+    def _before_airflow(self) -> None:
+        if self.deployed.bucket is not None:
             self.upload(self.deployed.bucket.folder)  # the bucket must exist before the DAG processor starts
+
+    def _container(self, role: str, image: str, hostname: str | None = None) -> Any:
         airflow = image == s.airflow_image(self.env.airflow_version)
         container = super()._container(role, self.image if airflow else image, hostname)
         if airflow:

@@ -175,7 +175,8 @@ class Environment:
         conf = {
             "core__executor": self.executor,
             "core__load_examples": "False",
-            "core__fernet_key": secrets_.fernet_key,
+            # the new key encrypts; the template's key still decrypts what the migration wrote (MultiFernet)
+            "core__fernet_key": f"{secrets_.fernet_key},{s.TEMPLATE_FERNET_KEY}",
             "database__sql_alchemy_conn": (
                 f"postgresql+psycopg2://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/airflow"
             ),
@@ -216,16 +217,6 @@ class Environment:
             conf["core__parallelism"] = str(self.parallelism)
         conf |= dict(self.config)
         return {f"AIRFLOW__{k.upper()}": v for k, v in conf.items()} | {f"AIRFLOW_CONN_{s.LAB_CONN_ID.upper()}": lab_db}
-
-    def init_command(self, secrets_: Secrets) -> list[str]:
-        """Migrate the metadata database (and, on Airflow 2, create the API user)."""
-        script = "airflow db migrate"
-        if self.major < 3:
-            script += (
-                ' && airflow users create --role Admin --username "$AIRFLOW_LAB_USER" '
-                '--password "$AIRFLOW_LAB_PASSWORD" --email lab@example.invalid --firstname Lab --lastname User'
-            )
-        return ["bash", "-c", script]
 
     def start(self, show_progress: bool = True) -> Lab:
         return Lab(self, show_progress=show_progress).start()
@@ -292,6 +283,30 @@ class Secrets:
         return f"Secrets(username={self.username!r}, password='***')"
 
 
+def credentials_sql(major: int, secrets_: Secrets) -> str:
+    """SQL that gives the migrated template this start's passwords (the template's own are public)."""
+    sql = f"ALTER USER airflow PASSWORD {_quote(secrets_.db_password)};"
+    if major < 3:  # FAB's API user, created in the template; werkzeug's scrypt format, as `airflow users create`
+        sql += (
+            f"UPDATE ab_user SET password = {_quote(werkzeug_scrypt(secrets_.password))},"
+            f" username = {_quote(secrets_.username)} WHERE username = {_quote(s.TEMPLATE_API_USER)};"
+        )
+    return sql
+
+
+def werkzeug_scrypt(password: str, n: int = 2**15, r: int = 8, p: int = 1) -> str:
+    """The hash ``werkzeug.security.generate_password_hash`` makes by default (werkzeug 3), which FAB checks."""
+    import hashlib
+
+    salt = secrets.token_hex(8)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p, dklen=64)
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _short(path: Path) -> str:
     """Paths inside the project print relative to it, so a printed environment is the same on every machine."""
     try:
@@ -352,10 +367,19 @@ class Lab:
         docker_client()  # a clear error now if there is no engine
         _LIVE.add(self)
         began = time.monotonic()
+        env = self.env
+        what = f"{env.name}, Airflow {env.airflow_version}"
         try:
-            ensure_images((self.env.airflow_version,), secret_stores=_needs_store_images(self.env))
-            images_ready = time.monotonic()
-            self._start_containers()
+            with self._progress(f"Starting {what}", done_as=f"Airflow is up: {what}") as progress:
+                progress("checking images")
+                ensure_images(
+                    (env.airflow_version,),
+                    secret_stores=_needs_store_images(env),
+                    brokers=env.uses_celery,
+                    quiet=True,
+                )
+                images_ready = time.monotonic()
+                self._start_containers()
             self.timings = {
                 "images_s": round(images_ready - began, 2),
                 "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
@@ -386,9 +410,11 @@ class Lab:
         self.network.create()
 
         with self._progress("Starting Postgres") as progress:
-            pg = self._container("postgres", s.postgres_image())
+            # Airflow's metadata database comes migrated in the image (``airflow-lab images`` made it); only the
+            # credentials are new: the database password here, the API user's password on Airflow 2 below.
+            pg = self._container("postgres", s.metadata_db_image(env.airflow_version))
             pg.with_envs(POSTGRES_USER="airflow", POSTGRES_PASSWORD=secrets_.db_password, POSTGRES_DB="airflow")
-            # a disposable lab database: durability settings off make migrations several times faster
+            # a disposable lab database: durability settings off make writes several times faster
             pg.with_command(
                 ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
             )
@@ -400,7 +426,21 @@ class Lab:
                 progress,
                 60,
             )
-            self.exec("postgres", ["createdb", "-U", "airflow", s.LAB_DATABASE])
+            self.exec(
+                "postgres",
+                [
+                    "psql",
+                    "-U",
+                    "airflow",
+                    "-d",
+                    "airflow",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-q",
+                    "-c",
+                    credentials_sql(env.major, secrets_),
+                ],
+            )
 
         if env.uses_celery and env.broker == "redis":
             with self._progress("Starting Redis (the Celery broker)") as progress:
@@ -423,16 +463,7 @@ class Lab:
         airflow_env |= {"AIRFLOW_LAB_USER": secrets_.username, "AIRFLOW_LAB_PASSWORD": secrets_.password}
         airflow_env |= dict(env.env_vars)
         image = s.airflow_image(env.airflow_version)
-
-        with self._progress("Migrating the metadata database") as progress:
-            init = self._container("init", image).with_envs(**airflow_env).with_command(env.init_command(secrets_))
-            if env.plugins is not None:  # `airflow db migrate` loads the configuration, e.g. a custom backend
-                init.with_volume_mapping(str(env.plugins), s.PLUGINS_MOUNT, mode="ro")
-            init.start()
-            wrapped = init.get_wrapped_container()
-            self._wait_until(lambda: _exited(wrapped), "init", progress, 180)
-            if wrapped.attrs["State"]["ExitCode"] != 0:
-                raise ComponentUnhealthy("init (airflow db migrate)", "it exited with an error", _tail(init))
+        self._before_airflow()
 
         components = env.components()
         for component in components:
@@ -454,6 +485,9 @@ class Lab:
         self.api = api_for(env.airflow_version, self.url, secrets_.username, secrets_.password)
         self._wait_healthy()
         self.secret_stores.after_healthy()
+
+    def _before_airflow(self) -> None:
+        """A hook for variants: runs after the services and secrets stores are up, before any Airflow container."""
 
     def _wait_healthy(self) -> None:
         expected = {c.health_key: c.name for c in self.env.components() if c.health_key}
@@ -664,8 +698,8 @@ class Lab:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _progress(self, what: str) -> Any:
-        return step(what, enabled=self.show_progress)
+    def _progress(self, what: str, done_as: str | None = None) -> Any:
+        return step(what, enabled=self.show_progress, done_as=done_as)
 
     def _wait_until(self, ready: Any, name: str, progress: Any, timeout: float) -> None:
         if not _poll(ready, timeout, progress, s.settings().poll_interval):
