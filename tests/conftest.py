@@ -55,7 +55,7 @@ def built_book(tmp_path_factory) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def book_html(built_book) -> Path:
     """The built book's HTML folder; fails (with jb's output) when the build failed."""
     assert built_book.returncode == 0, built_book.stdout[-4000:] + built_book.stderr[-4000:]
