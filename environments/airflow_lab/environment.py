@@ -22,6 +22,7 @@ import signal
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -477,7 +478,10 @@ class Lab:
                 c.with_volume_mapping(host_folder, mount, mode="ro")
             if component == components[0]:  # the API server (webserver on Airflow 2)
                 self._publish(c, s.API_PORT)
-            c.start()
+        # side by side: each `docker run` costs a few hundred ms, and the components do not wait for each other
+        with ThreadPoolExecutor(max_workers=len(components)) as pool:
+            for started in [pool.submit(self.containers[c.name].start) for c in components]:
+                started.result()
 
         api_container = self.containers[components[0].name]
         host_port = api_container.get_exposed_port(s.API_PORT)
