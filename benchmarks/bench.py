@@ -230,6 +230,24 @@ def measure_labs() -> dict:
     return walls
 
 
+def suite_timings(path: Path) -> dict:
+    """Where a test session's time went, from the lines the kit appended (``AIRFLOW_LAB_TIMINGS_FILE``)."""
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not entries:
+        return {"entries": 0}
+    summary: dict = {"entries": len(entries)}
+    for kind in ("start", "run", "build"):
+        seconds = [e["seconds"] for e in entries if e["kind"] == kind]
+        summary[kind] = {
+            "count": len(seconds),
+            "total_s": round(sum(seconds), 1),
+            "median_s": round(statistics.median(seconds), 2) if seconds else None,
+        }
+    ends = [e["at"] for e in entries]
+    summary["first_to_last_entry_s"] = round(max(ends) - min(ends), 1)
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cold", action="store_true", help="rebuild every image without cache first")
@@ -238,7 +256,12 @@ def main() -> None:
     parser.add_argument("--env", action="append", choices=sorted(ENVIRONMENTS), help="default: all")
     parser.add_argument("--no-labs", action="store_true", help="skip executing the lab notebooks")
     parser.add_argument("--no-standalone", action="store_true", help="skip `airflow standalone` vs `airflow-lab up`")
+    parser.add_argument("--suite-timings", type=Path, help="only sum up a test session's timings file, and stop")
     args = parser.parse_args()
+    if args.suite_timings:
+        json.dump({"suite_timings": suite_timings(args.suite_timings)}, sys.stdout, indent=2)
+        print()
+        return
 
     report = {
         "machine": {

@@ -99,3 +99,18 @@ def airflow_lab_up(*args: str) -> Iterator[str]:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, process.stderr.read()[-2000:] if process.stderr else ""
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Where the session's time went (starts, runs, image builds), from the kit's timings file (`make test` sets it)."""
+    path = os.environ.get("AIRFLOW_LAB_TIMINGS_FILE")
+    if not path or not Path(path).exists() or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from bench import suite_timings
+
+    summary = suite_timings(Path(path))
+    terminalreporter.section("where the time went (airflow-lab timings)")
+    for kind in ("start", "run", "build"):
+        if kind in summary:
+            terminalreporter.write_line(f"{kind}: {summary[kind]}")

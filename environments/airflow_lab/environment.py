@@ -32,6 +32,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from . import settings as s
+from . import timings
 from .client import AirflowAPI, api_for
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, DagImportError, DagNotFound, LabError, RunTimeout
@@ -385,6 +386,7 @@ class Lab:
                 "images_s": round(images_ready - began, 2),
                 "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
             }
+            timings.record("start", time.monotonic() - began, environment=repr(env))
         except BaseException:
             self.stop()
             raise
@@ -669,6 +671,7 @@ class Lab:
         api = self._api()
         timeout = timeout or s.settings().run_timeout
         deadline = time.monotonic() + timeout
+        began = time.monotonic()
         with self._progress(f"Running {dag_id}") as progress:
             while (state := api.run_state(dag_id, run_id)) not in TERMINAL_RUN_STATES:
                 if time.monotonic() > deadline:
@@ -680,6 +683,7 @@ class Lab:
                     counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
                 progress(f"run {state}; tasks: " + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())))
                 time.sleep(s.settings().poll_interval)
+        timings.record("run", time.monotonic() - began, dag_id=dag_id, airflow_version=self.env.airflow_version)
         return RunResult(
             dag_id=dag_id,
             run_id=run_id,

@@ -15,10 +15,12 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings as s
+from . import timings
 from .docker import docker_client
 from .errors import ImageBuildFailed, LabError
 from .progress import done, note, step
@@ -155,6 +157,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = F
     if not force and (image_id := _up_to_date(spec.name, wanted, quiet)):
         return image_id
     log: list[str] = []
+    began = time.monotonic()
     with step(f"Building {spec.name}") as update:
         stream = client.api.build(
             fileobj=_context_tar(spec),
@@ -178,6 +181,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = F
     image_id = _image_id(spec.name)
     if image_id is None:
         raise ImageBuildFailed(spec.name, "the build reported success but the image is missing", log)
+    timings.record("build", time.monotonic() - began, image=spec.name)
     return image_id
 
 
@@ -320,6 +324,7 @@ def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: 
     labels = {s.LABEL: "lab", f"{s.LABEL}.lab": build_id, f"{s.LABEL}.role": "metadata-db-template"}
     if session := s.settings().session:
         labels[f"{s.LABEL}.session"] = session
+    began = time.monotonic()
     network = client.networks.create(f"airflow-lab-{build_id}", labels=labels)
     containers = []
     try:
@@ -371,12 +376,11 @@ def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: 
     image_id = _image_id(name)
     if image_id is None:
         raise ImageBuildFailed(name, "the commit reported success but the image is missing", [])
+    timings.record("build", time.monotonic() - began, image=name)
     return image_id
 
 
 def _wait_for_exec(container: object, command: list[str], update: object, timeout: float = 60) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
     while container.exec_run(command).exit_code != 0:  # type: ignore[attr-defined]
         if time.monotonic() > deadline:
