@@ -23,6 +23,10 @@ def test_book_builds_without_warnings_from_stored_outputs(book_html):
     chapter = (html / "book" / "executors" / "local.html").read_text()
     assert "AIRFLOW__API_AUTH__JWT_SECRET" in chapter  # quoted from environments/compose/local.yml
     assert "local_fanout" in chapter  # quoted from dags/executors/local_fanout.py
+    index = (html / "genindex.html").read_text()
+    assert "[core] parallelism (Airflow 3.3)" in index and "Fernet key" in index  # a config key, a glossary term
+    anchor = "https://airflow.apache.org/docs/apache-airflow/3.3.2/configurations-ref.html#config-core-parallelism"
+    assert f'href="{anchor}"' in (html / "book" / "qos" / "parallelism.html").read_text()
 
 
 def test_every_page_links_to_the_repository_and_how_to_use_shows_how_to_clone_it(book_html):
