@@ -96,3 +96,18 @@ def test_every_page_links_the_first_mention_of_each_config_key():
             if first is None or first > m.start():
                 unlinked.append(f"{page.relative_to(PROJECT)}: `[{m[1]}] {m[2]}`")
     assert not unlinked, "link the first mention with {airflow-config} (or {airflow2-config}):\n" + "\n".join(unlinked)
+
+
+def test_every_version_tab_is_in_the_airflow_sync_group_with_its_majors_key():
+    tab_set = re.compile(r"^\s*:{3,}\{tab-set\}\n\s*:sync-group: (\S+)", re.M)
+    tab_item = re.compile(r"^\s*:{3,}\{tab-item\} Airflow (\d+)\.\d+\n\s*:sync: (\S+)", re.M)
+    pages_with_tabs = 0
+    for page in BOOK_PAGES:
+        text = page.read_text()
+        items = tab_item.findall(text)
+        if not items:
+            continue
+        pages_with_tabs += 1
+        assert set(tab_set.findall(text)) == {"airflow"}, page
+        assert all(key == f"airflow-{major}" for major, key in items), (page, items)
+    assert pages_with_tabs >= 5

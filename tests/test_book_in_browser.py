@@ -183,3 +183,17 @@ def test_screenshots_of_key_pages(served_book, browser_page):
         shot = SCREENSHOTS / f"{name}.png"
         browser_page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000, f"{shot} is suspiciously small"
+
+
+def test_picking_airflow_2_in_one_version_tab_set_opens_every_other_page_on_airflow_2(served_book, browser_page):
+    base, _ = served_book
+    page = browser_page
+    page.goto(base + "book/qos/max_active_tasks.html", wait_until="networkidle")
+    page.evaluate("() => localStorage.clear()")
+    page.reload(wait_until="networkidle")
+    checked = "[...document.querySelectorAll('.sd-tab-set > input:checked + label')].map((l) => l.dataset.syncId)"
+    assert page.evaluate(f"() => {checked}") == ["airflow-3"], "Airflow 3.3 is the tab a new reader sees first"
+    page.locator("label.sd-tab-label[data-sync-id='airflow-2']").first.click()
+    page.goto(base + "book/secrets/variables.html", wait_until="networkidle")
+    assert set(page.evaluate(f"() => {checked}")) == {"airflow-2"}
+    page.evaluate("() => localStorage.clear()")
