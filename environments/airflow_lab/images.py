@@ -291,6 +291,39 @@ def ensure_images(
     return built
 
 
+def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
+    """Every image the labs use: True built from this checkout's recipes, False present but out of date, None
+    missing. Builds and pulls nothing (``airflow-lab doctor``, ``images --save``)."""
+    choice = s.settings().base_image
+    candidates = {"auto": (s.PUBLIC_BASE_IMAGE, s.LOCAL_BASE_IMAGE), "local": (s.LOCAL_BASE_IMAGE,)}.get(
+        choice, (choice,)
+    )
+    base = next(((name, image_id) for name in candidates if (image_id := _image_id(name))), None)
+    specs = service_specs(base[0] if base else s.LOCAL_BASE_IMAGE) + secret_store_specs(
+        base[0] if base else s.LOCAL_BASE_IMAGE
+    )
+    specs += [airflow_spec(v, base[0] if base else s.LOCAL_BASE_IMAGE) for v in airflow_versions]
+    state: dict[str, bool | None] = {}
+    ids: dict[str, str] = {}
+    for spec in specs:
+        image_id = _image_id(spec.name)
+        if image_id is None or base is None:
+            state[spec.name] = None if image_id is None else False
+            continue
+        ids[spec.name] = image_id
+        state[spec.name] = _up_to_date(spec.name, _context_hash(spec, base[1]), quiet=True) is not None
+    for version in airflow_versions:
+        name = s.metadata_db_image(version)
+        if _image_id(name) is None:
+            state[name] = None
+        elif s.postgres_image() in ids and s.airflow_image(version) in ids:
+            wanted = _template_hash(ids[s.postgres_image()], ids[s.airflow_image(version)], version)
+            state[name] = _up_to_date(name, wanted, quiet=True) is not None
+        else:
+            state[name] = False
+    return state
+
+
 def _template_command(version: str) -> str:
     """What makes the template: Airflow's own migration (and, on Airflow 2, the API user the kit logs in as)."""
     script = "airflow db migrate"
