@@ -277,13 +277,16 @@ def inspect_in_image(
     if plugins is not None:
         volumes[str(plugins)] = {"bind": PLUGINS_MOUNT, "mode": "ro"}
         environment["AIRFLOW__CORE__PLUGINS_FOLDER"] = PLUGINS_MOUNT
+    labels = {s.LABEL: "lab", f"{s.LABEL}.role": "check"}
+    if session := s.settings().session:  # as Lab.labels: a test session's leak check finds this container
+        labels[f"{s.LABEL}.session"] = session
     container = docker_client().containers.run(
         image,
         ["python", CHECK_MOUNT, s.DAGS_MOUNT],
         volumes=volumes,
         environment=environment,
         network_mode="none",  # parsing needs no network: a DAG that calls out at parse time fails here
-        labels={s.LABEL: "lab", f"{s.LABEL}.role": "check"},
+        labels=labels,
         detach=True,
     )
     try:
