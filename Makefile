@@ -45,10 +45,10 @@ images: $(VENV)/.test
 	$(BIN)/airflow-lab images $(foreach v,$(AIRFLOW_VERSIONS),--airflow-version $(v))
 
 ## Re-execute the labs in place, refreshing the outputs the book renders and nbval compares.
+## Also records each lab's wall time, peak memory and environments in labs/costs.json (the book's "run this lab"
+## boxes and the instructor page read it). LABS=labs/qos/pools.ipynb re-executes one.
 labs: $(VENV)/.test images
-	for nb in $(LABS); do \
-	  (cd $$(dirname $$nb) && $(CURDIR)/$(BIN)/jupyter execute --inplace --timeout=900 $$(basename $$nb)); \
-	done
+	$(BIN)/python benchmarks/run_labs.py $(LABS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
