@@ -43,7 +43,7 @@ OVERFLOWS_JS = """
   // scrolling inside itself is fine; clipped ('hidden') content is lost to the reader, so it does not count
   const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
   const found = [];
-  for (const e of column.querySelectorAll('table, pre, div.highlight, div.output')) {
+  for (const e of column.querySelectorAll('table, pre, div.highlight, div.output, code.literal')) {
     let box = e;
     for (let a = e; a && a !== column; a = a.parentElement) {
       if (scrolls(a)) { box = a; break; }
@@ -54,6 +54,8 @@ OVERFLOWS_JS = """
       found.push(`${e.tagName.toLowerCase()}.${e.className} ends at ${Math.round(right)}px > ${width}px: "${text}"`);
     }
   }
+  const page = document.documentElement;
+  if (page.scrollWidth > page.clientWidth) found.push(`the page scrolls sideways: ${page.scrollWidth}px wide`);
   return found;
 }
 """
