@@ -51,10 +51,15 @@ def run_lab(notebook: Path, inplace: bool = True) -> dict:
             else:
                 os.environ[key] = value
         timings.unlink(missing_ok=True)
+    return lab_cost(wall, sampler.peak_total, entries)
+
+
+def lab_cost(wall_s: float, peak_bytes: int, entries: list[dict]) -> dict:
+    """One lab's entry in labs/costs.json, from its wall time, memory peak and the kit's timing lines."""
     starts = [e for e in entries if e["kind"] == "start"]
     return {
-        "wall_s": round(wall),
-        "peak_memory_mb": round(sampler.peak_total / MB),
+        "wall_s": round(wall_s),
+        "peak_memory_mb": round(peak_bytes / MB),
         "starts": len(starts),
         "environments": sorted(
             {e["environment"].split(",")[0].removeprefix("Environment(").strip("'") for e in starts}
@@ -65,19 +70,25 @@ def run_lab(notebook: Path, inplace: bool = True) -> dict:
     }
 
 
+def write_cost(path: Path, notebook: str, cost: dict) -> None:
+    """Add or replace one lab's entry, keeping the file sorted (it is committed: small diffs)."""
+    costs = json.loads(path.read_text()) if path.exists() else {}
+    costs[notebook] = cost
+    path.write_text(json.dumps(dict(sorted(costs.items())), indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lab")
     parser.add_argument("--no-inplace", action="store_true", help="measure only; leave the stored outputs")
     args = parser.parse_args()
     notebooks = [n.resolve() for n in args.notebooks] or sorted((PROJECT / "labs").rglob("*.ipynb"))
-    costs = json.loads(COSTS.read_text()) if COSTS.exists() else {}
     for notebook in notebooks:
         key = str(notebook.relative_to(PROJECT))
         print(f"running {key}", file=sys.stderr, flush=True)
-        costs[key] = run_lab(notebook, inplace=not args.no_inplace)
-        print(f"  {costs[key]}", file=sys.stderr, flush=True)
-        COSTS.write_text(json.dumps(dict(sorted(costs.items())), indent=1) + "\n")  # kept after each lab
+        cost = run_lab(notebook, inplace=not args.no_inplace)
+        print(f"  {cost}", file=sys.stderr, flush=True)
+        write_cost(COSTS, key, cost)  # after each lab: an interrupted run keeps what it measured
 
 
 if __name__ == "__main__":

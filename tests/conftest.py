@@ -116,43 +116,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(f"{kind}: {summary[kind]}")
 
 
-# With `make test JOBS=N` (pytest-xdist, --dist loadfile) these files run alone: their assertions compare timings
-# (gaps, rates, wall-clock ratios) that another Airflow starting beside them on a 2-core machine would distort.
-# Every other file holds a shared lock while it runs; each of these takes it exclusively for its whole file.
-RUNS_ALONE = {
-    "labs/executors/celery_scale.ipynb",
-    "labs/executors/celery_worker_lost.ipynb",
-    "labs/executors/local.ipynb",
-    "labs/retries/backoff.ipynb",
-    "labs/retries/across_versions.ipynb",
-    "labs/retries/retry_policy.ipynb",
-    "labs/retries/deadline_alerts.ipynb",
-    "labs/retries/sla_airflow2.ipynb",
-    "labs/secrets/use_cache.ipynb",
-    "labs/qos/max_active_tasks.ipynb",
-    "tests/test_failures.py",
-}
-_held: dict[str, object] = {}
+def pytest_configure(config):
+    # Hooks about each test file (labs included): a conftest's item hooks reach only the items below its folder,
+    # and the labs are not below tests/, so these are registered as a plugin of the whole session.
+    from . import session_hooks
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    """Take the file's lock (shared, or exclusive for RUNS_ALONE) at its first item; release it after its last."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    import fcntl
-
-    path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
-    if path not in _held:
-        for held in _held.values():  # a file of this worker ended without a next item of its own
-            held.close()  # type: ignore[attr-defined]
-        _held.clear()
-        lock = open(
-            Path(tempfile.gettempdir()) / f"airflow-lab-{os.environ['AIRFLOW_LAB_SESSION'].split('@')[0]}.lock", "w"
-        )
-        fcntl.flock(lock, fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH)
-        _held[path] = lock
-    yield
-    if nextitem is None or str(Path(str(nextitem.fspath)).resolve().relative_to(PROJECT)) != path:
-        _held.pop(path).close()  # type: ignore[attr-defined]
+    config.pluginmanager.register(session_hooks, "airflow-lab-session-hooks")
