@@ -71,10 +71,15 @@ def lab_cost(wall_s: float, peak_bytes: int, entries: list[dict]) -> dict:
 
 
 def write_cost(path: Path, notebook: str, cost: dict) -> None:
-    """Add or replace one lab's entry, keeping the file sorted (it is committed: small diffs)."""
-    costs = json.loads(path.read_text()) if path.exists() else {}
-    costs[notebook] = cost
-    path.write_text(json.dumps(dict(sorted(costs.items())), indent=1) + "\n")
+    """Add or replace one lab's entry, keeping the file sorted (it is committed: small diffs). Locked: test workers
+    running side by side write the same file."""
+    import fcntl
+
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        costs = json.loads(path.read_text()) if path.exists() else {}
+        costs[notebook] = cost
+        path.write_text(json.dumps(dict(sorted(costs.items())), indent=1) + "\n")
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ def pytest_runtest_protocol_lab_costs(item, nextitem):
     """Each lab's wall time, peak container memory and starts, into AIRFLOW_LAB_COSTS_FILE (see above)."""
     target = os.environ.get("AIRFLOW_LAB_COSTS_FILE")
     path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
-    if not target or os.environ.get("PYTEST_XDIST_WORKER") or not path.endswith(".ipynb"):
+    if not target or not path.endswith(".ipynb"):
         yield
         return
     sys.path.insert(0, str(PROJECT / "benchmarks"))
@@ -85,7 +85,8 @@ def pytest_runtest_protocol_lab_costs(item, nextitem):
         sampler = _costs["sampler"]
         sampler.__exit__(None, None, None)  # type: ignore[attr-defined]
         lines = timings.read_text().splitlines()[_costs["seen"] :] if timings.is_file() else []  # type: ignore[misc]
-        entries = [json.loads(line) for line in lines if line.strip()]
+        mine = os.environ["AIRFLOW_LAB_SESSION"]
+        entries = [e for e in (json.loads(line) for line in lines if line.strip()) if e.get("session") == mine]
         wall = time.monotonic() - _costs["began"]  # type: ignore[operator]
         write_cost(Path(target), path, lab_cost(wall, sampler.peak_total, entries))  # type: ignore[attr-defined]
         _costs.clear()

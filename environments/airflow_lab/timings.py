@@ -16,6 +16,10 @@ def record(kind: str, seconds: float, **detail: object) -> None:
     path = os.environ.get("AIRFLOW_LAB_TIMINGS_FILE")
     if not path:
         return
-    line = json.dumps({"kind": kind, "seconds": round(seconds, 2), "at": round(time.time(), 2), **detail})
+    # the session label tells apart what test workers running side by side append to the same file
+    session = os.environ.get("AIRFLOW_LAB_SESSION", "")
+    line = json.dumps(
+        {"kind": kind, "seconds": round(seconds, 2), "at": round(time.time(), 2), "session": session, **detail}
+    )
     with open(path, "a", encoding="utf-8") as out:  # one short write per line: safe across processes
         out.write(line + "\n")
