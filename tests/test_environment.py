@@ -59,9 +59,21 @@ def test_credentials_are_generated_per_environment_and_hidden_in_repr():
     assert a.password not in repr(a)
 
 
-def test_unknown_executor_is_just_a_value():
-    env = Environment("custom", "SequentialExecutor")
-    assert env.executor == "SequentialExecutor"
+def test_an_unknown_executor_or_airflow_version_is_refused_when_the_environment_is_made():
+    with pytest.raises(LabError, match="Unknown executor 'SequentialExecutor': use one of 'LocalExecutor'"):
+        Environment("custom", "SequentialExecutor")
+    with pytest.raises(LabError, match=f"use one of {s.AIRFLOW_VERSION}, {s.AIRFLOW_2_VERSION}"):
+        local(airflow_version="3.1")  # before any Docker engine is contacted
+    assert local(airflow_version=s.AIRFLOW_2_VERSION).airflow_version.major == 2
+
+
+def test_environments_are_hashable_keys_that_print_as_before():
+    a, b = local(dags=PROJECT / "dags" / "executors"), local(dags="dags/executors")
+    assert hash(a) == hash(b) and {a: 1}[b] == 1
+    assert hash(a.with_config(core__parallelism=1)) != hash(a)
+    assert repr(local(airflow_version=s.AIRFLOW_2_VERSION)) == (
+        f"Environment('local', executor=LocalExecutor, airflow={s.AIRFLOW_2_VERSION})"
+    )
 
 
 def test_a_celery_environment_adds_a_broker_and_workers_with_their_queues():

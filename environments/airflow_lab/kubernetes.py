@@ -213,7 +213,7 @@ def render_pods(
                 ["bash", "-c", command],
                 detach=True,
                 environment=environment,
-                labels={s.LABEL: "lab", f"{s.LABEL}.lab": f"k8s-{lab_id}", f"{s.LABEL}.role": RENDER_ROLE},
+                labels=s.labels(RENDER_ROLE, lab=f"k8s-{lab_id}"),
                 volumes={
                     str(dags): {"bind": _IN_IMAGE_DAGS, "mode": "ro"},
                     str(pod_template_file()): {"bind": template_in_image, "mode": "ro"},
