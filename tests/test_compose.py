@@ -29,11 +29,12 @@ from airflow_lab import settings as s
 
 from .conftest import PROJECT
 
-COMPOSE_FILE = PROJECT / "environments" / "compose" / "local.yml"
+COMPOSE_DIR = PROJECT / "environments" / "compose"
+COMPOSE_FILE = COMPOSE_DIR / "local.yml"
 DAGS = PROJECT / "dags" / "executors"
 DAG_ID = "local_fanout"
 FANOUT_TASKS = 5  # four extract_* tasks and combine
-AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
+AIRFLOW_SERVICES = ("airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 HEALTH_KEYS = ("metadatabase", "scheduler", "triggerer", "dag-processor")
 # Variables a reader may set to swap images, DAGs or the port: unset here, so the file's own defaults apply.
 OPTIONAL_VARIABLES = ("AIRFLOW_IMAGE", "POSTGRES_IMAGE", "AIRFLOW_DAGS", "AIRFLOW_API_PORT", "AIRFLOW_ADMIN_USER")
@@ -61,7 +62,8 @@ class ComposeProject:
     env: dict[str, str]
     #: An empty file in place of the `.env` a reader may keep next to the compose file: test the file alone.
     env_file: Path
-    compose_file: Path = COMPOSE_FILE
+    #: Passed as `-f` in this order: an overlay (celery.yml) comes after the file it adds to.
+    compose_files: tuple[Path, ...] = (COMPOSE_FILE,)
 
     def run(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
         docker_compose = shutil.which("docker-compose")
@@ -70,8 +72,7 @@ class ComposeProject:
             docker_compose,
             "-p",
             self.name,
-            "-f",
-            str(self.compose_file),
+            *(arg for path in self.compose_files for arg in ("-f", str(path))),
             "--env-file",
             str(self.env_file),
             *args,
@@ -129,6 +130,15 @@ class ComposeProject:
                 pytest.fail(f"run {run_id} still {state} after {s.settings().run_timeout:.0f} s: {tis}\n{self.logs()}")
             time.sleep(1)
         return client, state, run_id, client.task_instances(dag_id, run_id)
+
+    def services_with_containers(self) -> set[str]:
+        """Services that have a container, running or exited: what `up` really started."""
+        from airflow_lab.docker import docker_client
+
+        containers = docker_client().containers.list(
+            all=True, filters={"label": f"com.docker.compose.project={self.name}"}
+        )
+        return {c.labels["com.docker.compose.service"] for c in containers}
 
     def container_hostname(self, service: str) -> str:
         from airflow_lab.docker import docker_client
@@ -189,10 +199,10 @@ def test_compose_defaults_are_the_lab_kits_and_airflow_components_share_their_se
     scheduler_env = services["airflow-scheduler"]["environment"]
     assert scheduler_env["AIRFLOW__API_AUTH__JWT_SECRET"] == project.env["AIRFLOW_JWT_SECRET"]
     assert (
-        scheduler_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"http://airflow-apiserver:{s.API_PORT}/execution/"
+        scheduler_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"http://airflow-api-server:{s.API_PORT}/execution/"
     )
     assert services["airflow-scheduler"]["hostname"] == "airflow-scheduler"
-    (published,) = services["airflow-apiserver"]["ports"]
+    (published,) = services["airflow-api-server"]["ports"]
     assert published.startswith(f"{s.settings().bind_host}:"), "the API must be published on loopback only"
 
 
@@ -205,6 +215,8 @@ def test_compose_local_runs_a_dag_on_airflow_3(compose_project: ComposeProject):
     scheduler = project.container_hostname("airflow-scheduler")
     assert len(tis) == FANOUT_TASKS, summary
     assert all(ti.state == "success" and ti.hostname == scheduler for ti in tis), summary
+    # `airflow-common` (scale 0, the base celery.yml extends) is in the file but must never get a container
+    assert project.services_with_containers() == {"postgres", "airflow-init", *AIRFLOW_SERVICES}
 
     # The API server has no access to the scheduler's files: it fetches the log over HTTP from the hostname
     # recorded above, signing the request with [api] secret_key.

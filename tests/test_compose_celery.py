@@ -1,8 +1,9 @@
-"""The book's docker-compose file for the ``celery`` environment, started for real and made to run a DAG.
+"""The book's ``celery`` compose overlay on top of ``local.yml``, started for real and made to run a DAG.
 
 A Celery installation can look healthy (every container up, the health endpoint green) while no task ever
 runs: a worker that cannot reach the broker, the Execution API or the result backend just waits. So this
-test runs ``celery_queues`` through the file exactly as printed in the book, checks that the ``high_io``
+test runs ``celery_queues`` through the two files as the chapter runs them
+(``docker-compose -f local.yml -f celery.yml``), checks that the ``high_io``
 tasks ran on the one worker that consumes that queue, and reads back a task log, which the API server
 fetches from the worker's own log server (shared ``[api] secret_key``, resolvable worker hostname).
 """
@@ -18,13 +19,20 @@ import yaml
 from airflow_lab import settings as s
 
 from .conftest import PROJECT
-from .test_compose import ComposeProject, empty_env_file, free_loopback_port, project_env  # noqa: F401
+from .test_compose import (  # noqa: F401
+    COMPOSE_DIR,
+    ComposeProject,
+    empty_env_file,
+    free_loopback_port,
+    project_env,
+)
 
-COMPOSE_FILE = PROJECT / "environments" / "compose" / "celery.yml"
+#: celery.yml is an overlay: Compose merges it into local.yml, as the chapter tells readers to run it.
+COMPOSE_FILES = (COMPOSE_DIR / "local.yml", COMPOSE_DIR / "celery.yml")
 DAGS = PROJECT / "dags" / "executors"
 DAG_ID = "celery_queues"
 WORKERS = {"airflow-worker-1": "high_io,default", "airflow-worker-2": "default"}
-AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", *WORKERS)
+AIRFLOW_SERVICES = ("airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", *WORKERS)
 
 
 @pytest.fixture
@@ -34,7 +42,7 @@ def celery_project(empty_env_file: Path) -> Iterator[ComposeProject]:  # noqa: F
         name=f"airflowlab-celery-{uuid.uuid4().hex[:8]}",
         env=project_env(AIRFLOW_DAGS=str(DAGS), AIRFLOW_API_PORT=str(free_loopback_port())),
         env_file=empty_env_file,
-        compose_file=COMPOSE_FILE,
+        compose_files=COMPOSE_FILES,
     )
     try:
         yield project
@@ -47,7 +55,7 @@ def celery_project(empty_env_file: Path) -> Iterator[ComposeProject]:  # noqa: F
 
 def test_celery_compose_defaults_are_the_lab_kits_and_workers_share_the_secrets(empty_env_file: Path):  # noqa: F811
     project = ComposeProject(
-        name="airflowlab-celery-config", env=project_env(), env_file=empty_env_file, compose_file=COMPOSE_FILE
+        name="airflowlab-celery-config", env=project_env(), env_file=empty_env_file, compose_files=COMPOSE_FILES
     )
     services = yaml.safe_load(project.run("config", check=True).stdout)["services"]
 
@@ -76,7 +84,7 @@ def test_celery_compose_defaults_are_the_lab_kits_and_workers_share_the_secrets(
         assert services[worker]["hostname"] == worker
         command = services[worker]["command"]
         assert command[:3] == ["airflow", "celery", "worker"] and command[command.index("--queues") + 1] == queues
-    (published,) = services["airflow-apiserver"]["ports"]
+    (published,) = services["airflow-api-server"]["ports"]
     assert published.startswith(f"{s.settings().bind_host}:"), "the API must be published on loopback only"
 
 
@@ -92,6 +100,7 @@ def test_compose_celery_routes_queues_to_workers_on_airflow_3(celery_project: Co
     assert all(ti.state == "success" and ti.hostname in workers for ti in tis), summary
     assert {ti.hostname for ti in tis if ti.queue == "high_io"} == {high_io_worker}, summary
     assert {ti.queue for ti in tis} == {"high_io", "default"}, summary
+    assert project.services_with_containers() == {"postgres", "redis", "airflow-init", *AIRFLOW_SERVICES}
 
     # The task ran in another container than the API server's: its log comes over HTTP from that worker.
     log = client.log(DAG_ID, run_id, "download_a", try_number=1)

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from airflow_lab import deploy
 from airflow_lab import settings as s
-from airflow_lab.environment import local
+from airflow_lab.cli import main
+from airflow_lab.environment import Environment, local
 from airflow_lab.errors import LabError
 
 
@@ -71,11 +72,33 @@ def test_a_release_image_carries_its_dags():
     assert "image=airflow-lab/release:v1" in repr(deploy.deployed(local(), image=s.release_image("v1")))
 
 
-def test_the_cli_accepts_a_git_source(capsys):
-    from airflow_lab.cli import parser
+@pytest.fixture
+def started(monkeypatch):
+    """What the CLI would start: each environment it starts is recorded, and the start stops there (no Docker)."""
+    deployments: list[Environment] = []
 
-    args = parser().parse_args(["run", "local", "--dags", "git+file:///nonexistent@main", "--dag-id", "x"])
-    assert deploy.is_remote_source(args.dags) and not deploy.is_remote_source("dags")
+    def record(deployed, show_progress=True):
+        deployments.append(deployed)
+        raise LabError("not started: this test only looks at what the CLI would start")
+
+    monkeypatch.setattr(Environment, "start", record)
+    return deployments
+
+
+def test_the_cli_deploys_a_git_source_as_a_git_bundle_at_its_ref(repo, started):
+    assert main(["run", "local", "--dags", f"git+file://{repo}@release", "--dag-id", "x"]) == 2
+    [deployed] = started
+    [bundle] = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])
+    assert bundle["classpath"] == deploy.GIT_BUNDLE_CLASS and bundle["kwargs"]["tracking_ref"] == "release"
+    assert deployed.dags is None
+    assert deployed.dag_source.mounts == ((repo.resolve(), f"{deploy.REPOS_MOUNT}/dags-repo"),)
+
+
+def test_the_cli_refuses_a_git_source_that_is_not_a_repository_with_exit_2(capsys, started):
+    assert main(["run", "local", "--dags", "git+file:///nonexistent@main", "--dag-id", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "/nonexistent is not a git repository" in err and "Fix: `git init` it" in err, err
+    assert started == []  # refused before anything was started
 
 
 def test_on_airflow_2_a_git_source_is_pulled_by_a_sidecar(repo):

@@ -21,6 +21,7 @@ Each policy is ``error``, ``warning`` or ``off``. Errors fail the check (exit 1)
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -421,8 +422,6 @@ def _display(folder: Path, given: str | Path) -> str:
 
 
 def _policy_pair(text: str) -> tuple[str, str]:
-    import argparse
-
     name, sep, severity = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected POLICY=SEVERITY (e.g. owner=off), got {text!r}")

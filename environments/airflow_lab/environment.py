@@ -21,7 +21,7 @@ from typing import Any
 from . import settings as s
 from .deploy.source import DagSource
 from .errors import LabError
-from .lab import Lab, Secrets
+from .lab import Lab, Secrets, credentials_sql
 from .secrets import SecretEntries, SecretStore, check_stores, secret_store
 from .types import AirflowVersion, Broker, Executor, SecretsBackend, broker, executor
 
@@ -184,7 +184,8 @@ class Environment:
         conf = {
             "core__executor": self.executor,
             "core__load_examples": "False",
-            "core__fernet_key": secrets_.fernet_key,
+            # the new key encrypts; the template's key still decrypts what the migration wrote (MultiFernet)
+            "core__fernet_key": f"{secrets_.fernet_key},{s.TEMPLATE_FERNET_KEY}",
             "database__sql_alchemy_conn": (
                 f"postgresql+psycopg2://airflow:{secrets_.db_password}@postgres:{s.POSTGRES_PORT}/airflow"
             ),
@@ -225,16 +226,6 @@ class Environment:
             conf["core__parallelism"] = str(self.parallelism)
         conf |= dict(self.config)
         return {f"AIRFLOW__{k.upper()}": v for k, v in conf.items()} | {f"AIRFLOW_CONN_{s.LAB_CONN_ID.upper()}": lab_db}
-
-    def init_command(self, secrets_: Secrets) -> list[str]:
-        """Migrate the metadata database (and, on Airflow 2, create the API user)."""
-        script = "airflow db migrate"
-        if self.major < 3:
-            script += (
-                ' && airflow users create --role Admin --username "$AIRFLOW_LAB_USER" '
-                '--password "$AIRFLOW_LAB_PASSWORD" --email lab@example.invalid --firstname Lab --lastname User'
-            )
-        return ["bash", "-c", script]
 
     def start(self, show_progress: bool = True) -> Lab:
         return Lab(self, show_progress=show_progress).start()
@@ -292,6 +283,8 @@ def celery_rabbitmq(**options: Any) -> Environment:
     """``celery`` with RabbitMQ as the broker."""
     return celery(broker="rabbitmq", **options)
 
+
+__all__ = ["ENVIRONMENTS", "Environment", "Lab", "Secrets", "celery", "celery_rabbitmq", "credentials_sql", "local"]
 
 ENVIRONMENTS: dict[str, Callable[..., Environment]] = {
     "local": local,

@@ -6,6 +6,7 @@ arguments and base image, and is rebuilt only when that hash changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -14,13 +15,18 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import docker.errors
 
 from . import settings as s
 from .docker import docker_client
 from .errors import ImageBuildFailed, LabError
 from .progress import done, note, step
+from .types import AirflowVersion
 
 HASH_LABEL = f"{s.LABEL}.context-hash"
 
@@ -40,17 +46,21 @@ class ImageSpec:
         return files
 
 
+@functools.cache
+def _pip_cert() -> str:
+    """pip's configured ``cert``: asked once per process (a subprocess each time made every start slower)."""
+    try:
+        out = subprocess.run(
+            ["pip", "config", "get", "global.cert"], capture_output=True, text=True, check=False, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
 def ca_bundle_path() -> Path | None:
     """The CA bundle to trust in builds: AIRFLOW_LAB_CA_BUNDLE, else pip's configured ``cert``."""
-    configured = s.settings().ca_bundle or os.environ.get("PIP_CERT", "")
-    if not configured:
-        try:
-            out = subprocess.run(
-                ["pip", "config", "get", "global.cert"], capture_output=True, text=True, check=False, timeout=20
-            )
-            configured = out.stdout.strip() if out.returncode == 0 else ""
-        except (OSError, subprocess.TimeoutExpired):
-            configured = ""
+    configured = s.settings().ca_bundle or os.environ.get("PIP_CERT", "") or _pip_cert()
     if not configured:
         return None
     path = Path(configured)
@@ -120,22 +130,31 @@ def _context_tar(spec: ImageSpec) -> io.BytesIO:
 
 
 def _image_id(name: str) -> str | None:
-    import docker.errors
-
     try:
         return docker_client().images.get(name).id
     except docker.errors.ImageNotFound:
         return None
 
 
-def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = False) -> str:
+def _up_to_date(name: str, wanted: str, quiet: bool) -> str | None:
+    """The id of image ``name`` if it carries the context hash ``wanted``."""
+    try:
+        image = docker_client().images.get(name)
+    except docker.errors.ImageNotFound:
+        return None
+    if image.labels.get(HASH_LABEL) != wanted:
+        return None
+    if not quiet:
+        done(f"{name} is up to date")
+    return image.id
+
+
+def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = False, quiet: bool = False) -> str:
     """Build ``spec`` unless an image with the same context hash exists. Returns the image id."""
     client = docker_client()
     wanted = _context_hash(spec, base_id)
-    if not force and (image_id := _image_id(spec.name)):
-        if client.images.get(spec.name).labels.get(HASH_LABEL) == wanted:
-            done(f"{spec.name} is up to date")
-            return image_id
+    if not force and (image_id := _up_to_date(spec.name, wanted, quiet)):
+        return image_id
     log: list[str] = []
     with step(f"Building {spec.name}") as update:
         stream = client.api.build(
@@ -163,10 +182,11 @@ def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = F
     return image_id
 
 
-def local_base(force: bool = False) -> str:
+def local_base(force: bool = False, quiet: bool = False) -> str:
     """A Debian bookworm base built from Debian's packages (debootstrap → docker import)."""
     if not force and (image_id := _image_id(s.LOCAL_BASE_IMAGE)):
-        done(f"{s.LOCAL_BASE_IMAGE} is present")
+        if not quiet:
+            done(f"{s.LOCAL_BASE_IMAGE} is present")
         return image_id
     if shutil.which("debootstrap") is None:
         raise LabError(
@@ -203,13 +223,11 @@ def import_rootfs(archive: Path, name: str) -> None:
     )
 
 
-def base_image() -> tuple[str, str]:
+def base_image(quiet: bool = False) -> tuple[str, str]:
     """Choose the base: (name, image id). See ``Settings.base_image``."""
-    import docker.errors
-
     choice = s.settings().base_image
     if choice == "local":
-        return s.LOCAL_BASE_IMAGE, local_base()
+        return s.LOCAL_BASE_IMAGE, local_base(quiet=quiet)
     if choice != "auto":
         if (image_id := _image_id(choice)) is None:
             try:
@@ -230,17 +248,134 @@ def base_image() -> tuple[str, str]:
         return s.LOCAL_BASE_IMAGE, local_base()
 
 
+#: Images this process has built or found up to date, by (name, context hash): checked once per process.
+_CHECKED: dict[tuple[str, str], str] = {}
+
+
 def ensure_images(
-    airflow_versions: tuple[str, ...] = (s.AIRFLOW_VERSION,), force: bool = False, secret_stores: bool = True
+    airflow_versions: tuple[str, ...] = (s.AIRFLOW_VERSION,),
+    force: bool = False,
+    secret_stores: bool = True,
+    brokers: bool = True,
+    quiet: bool = False,
 ) -> dict[str, str]:
     """Build whatever is missing or out of date; returns {image name: image id}.
 
-    ``secret_stores=False`` skips OpenBao and moto (a lab start that needs neither).
+    ``secret_stores=False`` skips OpenBao and moto, ``brokers=False`` Redis and RabbitMQ (a lab start that
+    needs none of them). ``quiet`` prints only what is built, not what is up to date (a lab start). What was
+    checked once in this process is not checked again.
     """
-    base, base_id = base_image()
-    specs = service_specs(base) + (secret_store_specs(base) if secret_stores else [])
+    base, base_id = base_image(quiet=quiet)
+    specs = service_specs(base)
+    if not brokers:
+        specs = [spec for spec in specs if spec.folder == "postgres"]
+    specs += secret_store_specs(base) if secret_stores else []
     specs += [airflow_spec(v, base) for v in airflow_versions]
-    return {spec.name: build(spec, base_id, force=force) for spec in specs}
+    built: dict[str, str] = {}
+    for spec in specs:
+        key = (spec.name, _context_hash(spec, base_id))
+        if force or key not in _CHECKED:
+            _CHECKED[key] = build(spec, base_id, force=force, quiet=quiet)
+        built[spec.name] = _CHECKED[key]
+    for version in airflow_versions:
+        name = s.metadata_db_image(version)
+        key = (name, _template_hash(built[s.postgres_image()], built[s.airflow_image(version)], version))
+        if force or key not in _CHECKED:
+            _CHECKED[key] = metadata_db_template(version, key[1], force=force, quiet=quiet)
+        built[name] = _CHECKED[key]
+    return built
+
+
+def _template_command(version: str) -> str:
+    """What makes the template: Airflow's own migration (and, on Airflow 2, the API user the kit logs in as)."""
+    script = "airflow db migrate"
+    if AirflowVersion(version).major < 3:
+        script += (
+            f" && airflow users create --role Admin --username {s.TEMPLATE_API_USER} --password"
+            f" {s.TEMPLATE_DB_PASSWORD} --email lab@example.invalid --firstname Lab --lastname User"
+        )
+    return script
+
+
+def _template_hash(postgres_id: str, airflow_id: str, version: str) -> str:
+    recipe = [postgres_id, airflow_id, _template_command(version), s.LAB_DATABASE, s.TEMPLATE_FERNET_KEY]
+    return hashlib.sha256("\0".join(recipe).encode()).hexdigest()[:16]
+
+
+def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: bool = False) -> str:
+    """Postgres with Airflow ``version``'s metadata database migrated: an image a start runs instead of migrating.
+
+    Made once per Airflow version (and again when the Postgres or Airflow image changes): Postgres and
+    ``airflow db migrate`` run on a network of their own, Postgres shuts down cleanly, and the stopped container
+    is committed. The data folder is in the image's own layer (the Postgres image declares no volume).
+    """
+    name = s.metadata_db_image(version)
+    if not force and (image_id := _up_to_date(name, wanted, quiet)):
+        return image_id
+    client = docker_client()
+    build_id = f"template-{uuid.uuid4().hex[:8]}"
+    labels = s.labels("metadata-db-template", lab=build_id)
+    network = client.networks.create(f"airflow-lab-{build_id}", labels=labels)
+    containers = []
+    try:
+        with step(f"Building {name} (airflow db migrate)") as update:
+            postgres = client.containers.run(
+                s.postgres_image(),
+                ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                name=f"airflow-lab-{build_id}-postgres",
+                environment={"POSTGRES_USER": "airflow", "POSTGRES_PASSWORD": s.TEMPLATE_DB_PASSWORD},
+                network=network.name,
+                labels=labels,
+                detach=True,
+            )
+            containers.append(postgres)
+            _wait_for_exec(postgres, ["pg_isready", "-h", "127.0.0.1", "-U", "airflow"], update)
+            created = postgres.exec_run(["createdb", "-U", "airflow", s.LAB_DATABASE])
+            if created.exit_code != 0:
+                raise ImageBuildFailed(name, "createdb failed", created.output.decode().splitlines())
+            update("airflow db migrate")
+            migrate = client.containers.run(
+                s.airflow_image(version),
+                ["bash", "-c", _template_command(version)],
+                name=f"airflow-lab-{build_id}-migrate",
+                environment={
+                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                        f"postgresql+psycopg2://airflow:{s.TEMPLATE_DB_PASSWORD}@{postgres.name}:{s.POSTGRES_PORT}"
+                        "/airflow"
+                    ),
+                    "AIRFLOW__CORE__FERNET_KEY": s.TEMPLATE_FERNET_KEY,
+                    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                },
+                network=network.name,
+                labels=labels,
+                detach=True,
+            )
+            containers.append(migrate)
+            if migrate.wait(timeout=600)["StatusCode"] != 0:
+                tail = migrate.logs(tail=40).decode(errors="replace").splitlines()
+                raise ImageBuildFailed(name, "airflow db migrate failed", tail)
+            postgres.stop(timeout=60)  # a clean shutdown: the last checkpoint writes everything to the layer
+            repository, tag = name.split(":")
+            # the build's labels would pass to every container made from the image: blank them out
+            blank = " ".join(f'{key}=""' for key in labels if key != s.LABEL)
+            postgres.commit(repository, tag, changes=[f"LABEL {s.LABEL}=image {HASH_LABEL}={wanted} {blank}"])
+    finally:
+        for container in containers:
+            container.remove(force=True, v=True)
+        network.remove()
+    image_id = _image_id(name)
+    if image_id is None:
+        raise ImageBuildFailed(name, "the commit reported success but the image is missing", [])
+    return image_id
+
+
+def _wait_for_exec(container: object, command: list[str], update: object, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while container.exec_run(command).exit_code != 0:  # type: ignore[attr-defined]
+        if time.monotonic() > deadline:
+            raise ImageBuildFailed(str(command), f"not ready after {timeout:.0f} s", [])
+        update("waiting for Postgres")  # type: ignore[operator]
+        time.sleep(0.2)
 
 
 def refresh_constraints(version: str) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import base64
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import docker.errors
-import requests
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
@@ -65,6 +65,28 @@ class Secrets:
 
     def __repr__(self) -> str:  # keep secrets out of tracebacks and notebook outputs
         return f"Secrets(username={self.username!r}, password='***')"
+
+
+def credentials_sql(major: int, secrets_: Secrets) -> str:
+    """SQL that gives the migrated template this start's passwords (the template's own are public)."""
+    sql = f"ALTER USER airflow PASSWORD {_quote(secrets_.db_password)};"
+    if major < 3:  # FAB's API user, created in the template; werkzeug's scrypt format, as `airflow users create`
+        sql += (
+            f"UPDATE ab_user SET password = {_quote(werkzeug_scrypt(secrets_.password))},"
+            f" username = {_quote(secrets_.username)} WHERE username = {_quote(s.TEMPLATE_API_USER)};"
+        )
+    return sql
+
+
+def werkzeug_scrypt(password: str, n: int = 2**15, r: int = 8, p: int = 1) -> str:
+    """The hash ``werkzeug.security.generate_password_hash`` makes by default (werkzeug 3), which FAB checks."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p, dklen=64)
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 _LIVE: set[Lab] = set()
@@ -120,12 +142,21 @@ class Lab:
         docker_client()  # a clear error now if there is no engine
         _LIVE.add(self)
         began = time.monotonic()
+        env = self.env
+        what = f"{env.name}, Airflow {env.airflow_version}"
         try:
-            ensure_images((self.env.airflow_version,), secret_stores=needs_servers(self.env.secret_stores))
-            if self.image == s.airflow_git_image(self.env.airflow_version):
-                git_image(self.env.airflow_version)  # built on first use (cached by content)
-            images_ready = time.monotonic()
-            self._start_containers()
+            with self.progress(f"Starting {what}", done_as=f"Airflow is up: {what}") as progress:
+                progress("checking images")
+                ensure_images(
+                    (env.airflow_version,),
+                    secret_stores=needs_servers(env.secret_stores),
+                    brokers=env.uses_celery,
+                    quiet=True,
+                )
+                if self.image == s.airflow_git_image(env.airflow_version):
+                    git_image(env.airflow_version)  # built on first use (cached by content)
+                images_ready = time.monotonic()
+                self._start_containers()
             self.timings = {
                 "images_s": round(images_ready - began, 2),
                 "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
@@ -135,9 +166,10 @@ class Lab:
             raise
         return self
 
-    def progress(self, what: str) -> Any:
-        """``with lab.progress("Doing x") as update:``: one line when done (none without ``show_progress``)."""
-        return step(what, enabled=self.show_progress)
+    def progress(self, what: str, done_as: str | None = None) -> Any:
+        """``with lab.progress("Doing x") as update:``: one line when done (none without ``show_progress``; inside
+        another step, only that step's detail)."""
+        return step(what, enabled=self.show_progress, done_as=done_as)
 
     def start_service(self, service: S, title: str | None = None) -> S:
         """Start ``service`` on this lab's network, under the lab's name and labels, and wait until it is ready.
@@ -162,7 +194,24 @@ class Lab:
         self.network.name = f"airflow-lab-{self.id}"
         self.network.create()
 
-        self.start_service(Postgres(secrets_.db_password), "Starting Postgres")
+        # Airflow's metadata database comes migrated in the image (``airflow-lab images`` made it); only the
+        # credentials are new: the database password, and on Airflow 2 the API user's password.
+        self.start_service(Postgres(env.airflow_version), "Starting Postgres")
+        self.exec(
+            "postgres",
+            [
+                "psql",
+                "-U",
+                "airflow",
+                "-d",
+                "airflow",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                credentials_sql(env.major, secrets_),
+            ],
+        )
         if env.uses_celery and env.broker is Broker.REDIS:
             self.start_service(Redis(), "Starting Redis (the Celery broker)")
         if env.uses_celery and env.broker is Broker.RABBITMQ:
@@ -179,11 +228,6 @@ class Lab:
         airflow_env |= dict(env.env_vars)
         if source is not None and source.sidecar is not None:
             self._start_sidecar()
-
-        with self.progress("Migrating the metadata database"):
-            init = self._airflow_container("init").with_envs(**airflow_env).with_command(env.init_command(secrets_))
-            self.start_service(init)
-            self._wait_for_exit(init, "init (airflow db migrate)", 180)
 
         components = env.components()
         for component in components:
@@ -205,7 +249,7 @@ class Lab:
     def _airflow_container(self, role: str, hostname: str | None = None) -> AirflowContainer:
         """A container of the image the Airflow components run, with the plugins and the deploy's mounts."""
         container = AirflowContainer(self.image, role, hostname)
-        if self.env.plugins is not None:  # `airflow db migrate` loads the configuration too, e.g. a custom backend
+        if self.env.plugins is not None:
             container.mount(str(self.env.plugins), s.PLUGINS_MOUNT)
         source = self.env.dag_source
         if source is not None:
@@ -214,14 +258,6 @@ class Lab:
         if self._dags_volume:
             container.mount(self._dags_volume, s.DAGS_MOUNT)
         return container
-
-    def _wait_for_exit(self, container: Service, name: str, timeout: float) -> None:
-        try:  # the engine answers when the container exits: an event, not a poll
-            code = container.get_wrapped_container().wait(timeout=timeout)["StatusCode"]
-        except requests.exceptions.RequestException:  # docker-py's read timeout
-            raise ComponentUnhealthy(name, f"not finished after {timeout:.0f} s", container.tail()) from None
-        if code != 0:
-            raise ComponentUnhealthy(name, "it exited with an error", container.tail())
 
     def _start_sidecar(self) -> None:
         """Airflow 2's sidecar pattern (git-sync, a bucket sync): a sidecar writes the DAG files into a volume

@@ -103,25 +103,19 @@ class Service(DockerContainer):
 
 
 class Postgres(Service):
-    """Airflow's metadata database and the labs' own database (``settings.LAB_DATABASE``)."""
+    """Airflow's metadata database, migrated (the ``metadata-db`` image of ``airflow_version``), and the labs'
+    own database (``settings.LAB_DATABASE``). The template's password is public: the lab sets a new one."""
 
-    def __init__(self, password: str) -> None:
-        super().__init__(s.postgres_image(), "postgres")
-        self.with_envs(POSTGRES_USER="airflow", POSTGRES_PASSWORD=password, POSTGRES_DB="airflow")
-        # a disposable lab database: durability settings off make migrations several times faster
+    def __init__(self, airflow_version: str) -> None:
+        super().__init__(s.metadata_db_image(airflow_version), "postgres")
+        self.with_envs(POSTGRES_USER="airflow", POSTGRES_PASSWORD=s.TEMPLATE_DB_PASSWORD, POSTGRES_DB="airflow")
+        # a disposable lab database: durability settings off make writes several times faster
         self.with_command(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
         self.publish(s.POSTGRES_PORT)
 
     def readiness(self) -> WaitStrategy:
         # 127.0.0.1: the image's init phase runs a server on the socket only; ready means the real one listens
         return ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-U", "airflow"])
-
-    def start(self) -> Postgres:
-        super().start()
-        result = self.exec(["createdb", "-U", "airflow", s.LAB_DATABASE])
-        if result.exit_code != 0:
-            raise ComponentUnhealthy("postgres", f"createdb {s.LAB_DATABASE} failed", result.output.decode())
-        return self
 
 
 class Redis(Service):

@@ -80,6 +80,20 @@ def rabbitmq_image() -> str:
     return f"{IMAGE_PREFIX}/rabbitmq:{RABBITMQ_MAJOR}"
 
 
+def metadata_db_image(version: str = AIRFLOW_VERSION) -> str:
+    """Postgres with Airflow ``version``'s metadata database already migrated (and the ``lab`` database): made by
+    ``airflow-lab images``, so a start copies a migrated database instead of running ``airflow db migrate``."""
+    return f"{IMAGE_PREFIX}/metadata-db:{version}"
+
+
+#: The migrated template is made with these and holds no secret: every start sets a new database password (and,
+#: on Airflow 2, a new API user's password), and puts a new Fernet key first in ``[core] fernet_key``; Airflow
+#: reads a comma-separated list of keys (``MultiFernet``), so what the migration encrypted stays readable.
+TEMPLATE_DB_PASSWORD = "template"
+TEMPLATE_FERNET_KEY = "bGFiLXRlbXBsYXRlLWZlcm5ldC1rZXktMzJieXRlcyE="
+TEMPLATE_API_USER = "admin"
+
+
 def openbao_image() -> str:
     return f"{IMAGE_PREFIX}/openbao:{OPENBAO_VERSION}"
 
