@@ -55,9 +55,14 @@ class Service(DockerContainer):
         self.ports[f"{port}/tcp"] = (s.settings().bind_host,)  # type: ignore[assignment]
         return self
 
+    def get_container_host_ip(self) -> str:
+        # Published ports listen on the bind host only; testcontainers would guess the Docker host or, run inside a
+        # container, the network's gateway, where nothing listens. Its HTTP wait strategy asks this.
+        return s.settings().bind_host
+
     def url(self, port: int) -> str:
         """``http://HOST:PORT`` of a published port, as the host reaches it."""
-        return f"http://{s.settings().bind_host}:{self.get_exposed_port(port)}"
+        return f"http://{self.get_container_host_ip()}:{self.get_exposed_port(port)}"
 
     def readiness(self) -> WaitStrategy | None:
         """How testcontainers sees this service ready; None: started is ready."""
