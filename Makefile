@@ -33,17 +33,25 @@ book: $(VENV)/.book
 
 ## Build the images, then run every test: unit, DAG integrity, ruff, the kit end to end, compose, and the labs.
 ## JOBS=N runs N test files (each lab is one) side by side with pytest-xdist; worth it with 4+ cores.
+# Every start, run and image build of the session lands in SUITE_TIMINGS, summed up at the end of pytest's report
+# (`benchmarks/bench.py --suite-timings FILE` prints the same as JSON); --durations lists the slowest tests. Each lab
+# is also measured as `make labs` does, into _build/lab-costs.json (labs/costs.json's format; memory is per lab, by
+# the session label of the test worker that ran it, so JOBS=N keeps them apart).
+SUITE_TIMINGS := _build/suite-timings.jsonl
 test: $(VENV)/.test images
-	$(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
+	mkdir -p _build && rm -f $(SUITE_TIMINGS) _build/lab-costs.json
+	AIRFLOW_LAB_TIMINGS_FILE=$(CURDIR)/$(SUITE_TIMINGS) AIRFLOW_LAB_COSTS_FILE=$(CURDIR)/_build/lab-costs.json \
+	  $(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider \
+	  --durations=25 $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 
 images: $(VENV)/.test
 	$(BIN)/airflow-lab images $(foreach v,$(AIRFLOW_VERSIONS),--airflow-version $(v))
 
 ## Re-execute the labs in place, refreshing the outputs the book renders and nbval compares.
+## Also records each lab's wall time, peak memory and environments in labs/costs.json (the book's "run this lab"
+## boxes and the instructor page read it). LABS=labs/qos/pools.ipynb re-executes one.
 labs: $(VENV)/.test images
-	for nb in $(LABS); do \
-	  (cd $$(dirname $$nb) && $(CURDIR)/$(BIN)/jupyter execute --inplace --timeout=900 $$(basename $$nb)); \
-	done
+	$(BIN)/python benchmarks/run_labs.py $(LABS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

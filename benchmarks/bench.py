@@ -36,10 +36,10 @@ MB = 1024 * 1024
 
 
 class MemorySampler:
-    """Follows every container of one lab (found by label) and keeps the peak of their summed memory."""
+    """Follows every container carrying a label (one lab's, one session's) and keeps the peak of their summed memory."""
 
-    def __init__(self, lab_id: str) -> None:
-        self.lab_id = lab_id
+    def __init__(self, selector: str) -> None:
+        self.selector = selector
         self.latest: dict[str, int] = {}
         self.peaks: dict[str, int] = {}
         self.peak_total = 0
@@ -56,7 +56,7 @@ class MemorySampler:
     def _discover(self) -> None:
         client = docker_client()
         while not self._stop.is_set():
-            for container in client.containers.list(filters={"label": f"{s.LABEL}.lab={self.lab_id}"}):
+            for container in client.containers.list(filters={"label": self.selector}):
                 if container.id not in self._followed:
                     self._followed.add(container.id)
                     threading.Thread(target=self._follow, args=(container,), daemon=True).start()
@@ -118,7 +118,7 @@ def measure_environment(env_factory, version: str, repeat: int) -> dict:
     for _ in range(repeat):
         env = env_factory(airflow_version=version, dags=PROJECT / "dags" / "executors")
         lab = Lab(env, show_progress=False)  # created first so the sampler can follow its containers
-        with MemorySampler(lab.id) as sampler:
+        with MemorySampler(f"{s.LABEL}.lab={lab.id}") as sampler:
             with lab.start():
                 started = time.monotonic()
                 result = lab.run("local_fanout")
@@ -218,16 +218,31 @@ def measure_cli_up(version: str, repeat: int) -> list[float]:
 
 
 def measure_labs() -> dict:
-    from nbclient import NotebookClient
-    from nbformat import read
+    """Each lab's wall time and peak memory, executed without touching its stored outputs (run_labs.py)."""
+    from run_labs import run_lab
 
-    walls = {}
-    for notebook in sorted((PROJECT / "labs").rglob("*.ipynb")):
-        nb = read(notebook, as_version=4)
-        started = time.monotonic()
-        NotebookClient(nb, timeout=900, resources={"metadata": {"path": str(notebook.parent)}}).execute()
-        walls[str(notebook.relative_to(PROJECT))] = round(time.monotonic() - started, 1)
-    return walls
+    return {
+        str(notebook.relative_to(PROJECT)): run_lab(notebook, inplace=False)
+        for notebook in sorted((PROJECT / "labs").rglob("*.ipynb"))
+    }
+
+
+def suite_timings(path: Path) -> dict:
+    """Where a test session's time went, from the lines the kit appended (``AIRFLOW_LAB_TIMINGS_FILE``)."""
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not entries:
+        return {"entries": 0}
+    summary: dict = {"entries": len(entries)}
+    for kind in ("start", "run", "build"):
+        seconds = [e["seconds"] for e in entries if e["kind"] == kind]
+        summary[kind] = {
+            "count": len(seconds),
+            "total_s": round(sum(seconds), 1),
+            "median_s": round(statistics.median(seconds), 2) if seconds else None,
+        }
+    ends = [e["at"] for e in entries]
+    summary["first_to_last_entry_s"] = round(max(ends) - min(ends), 1)
+    return summary
 
 
 def main() -> None:
@@ -238,7 +253,12 @@ def main() -> None:
     parser.add_argument("--env", action="append", choices=sorted(ENVIRONMENTS), help="default: all")
     parser.add_argument("--no-labs", action="store_true", help="skip executing the lab notebooks")
     parser.add_argument("--no-standalone", action="store_true", help="skip `airflow standalone` vs `airflow-lab up`")
+    parser.add_argument("--suite-timings", type=Path, help="only sum up a test session's timings file, and stop")
     args = parser.parse_args()
+    if args.suite_timings:
+        json.dump({"suite_timings": suite_timings(args.suite_timings)}, sys.stdout, indent=2)
+        print()
+        return
 
     report = {
         "machine": {
@@ -271,7 +291,7 @@ def main() -> None:
         for name in args.env or ENVIRONMENTS:
             report["environments"][f"{name}/{version}"] = measure_environment(ENVIRONMENTS[name], version, args.repeat)
     if not args.no_labs:
-        report["lab_wall_s"] = measure_labs()
+        report["labs"] = measure_labs()
     json.dump(report, sys.stdout, indent=2)
     print()
 

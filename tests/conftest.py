@@ -55,7 +55,7 @@ def built_book(tmp_path_factory) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def book_html(built_book) -> Path:
     """The built book's HTML folder; fails (with jb's output) when the build failed."""
     assert built_book.returncode == 0, built_book.stdout[-4000:] + built_book.stderr[-4000:]
@@ -99,3 +99,26 @@ def airflow_lab_up(*args: str) -> Iterator[str]:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, process.stderr.read()[-2000:] if process.stderr else ""
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Where the session's time went (starts, runs, image builds), from the kit's timings file (`make test` sets it)."""
+    path = os.environ.get("AIRFLOW_LAB_TIMINGS_FILE")
+    if not path or not Path(path).exists() or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from bench import suite_timings
+
+    summary = suite_timings(Path(path))
+    terminalreporter.section("where the time went (airflow-lab timings)")
+    for kind in ("start", "run", "build"):
+        if kind in summary:
+            terminalreporter.write_line(f"{kind}: {summary[kind]}")
+
+
+def pytest_configure(config):
+    # Hooks about each test file (labs included): a conftest's item hooks reach only the items below its folder,
+    # and the labs are not below tests/, so these are registered as a plugin of the whole session.
+    from . import session_hooks
+
+    config.pluginmanager.register(session_hooks, "airflow-lab-session-hooks")

@@ -67,6 +67,13 @@ def test_the_workflow_runs_what_ci_runs():
     assert python == {"3.11"}
 
 
+def test_the_ci_workflow_uploads_the_browser_tests_screenshots():
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]["steps"]
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"].rstrip("/") == "_build/screenshots" and upload["if"] == "always()"
+    assert steps.index(upload) > next(i for i, step in enumerate(steps) if "bash .ci/run" in step.get("run", ""))
+
+
 def test_the_pages_workflow_publishes_what_make_book_builds_with_the_official_actions():
     jobs = yaml.safe_load(PAGES.read_text())["jobs"]
     build = jobs["build"]["steps"]

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from airflow_lab import settings as s
+from airflow_lab.docker import docker_client
 from airflow_lab.environment import Environment, Secrets, celery, celery_rabbitmq, credentials_sql, local
 from airflow_lab.errors import LabError
+from airflow_lab.images import airflow_spec, base_image, build
+from airflow_lab.types import Executor
 
 from .conftest import PROJECT
+
+#: Run in the Airflow image: which executor class Airflow itself loads from the configuration it is given.
+LOADED_EXECUTOR = (
+    "from airflow.executors.executor_loader import ExecutorLoader\n"
+    "cls, _ = ExecutorLoader.import_default_executor_cls()\n"
+    "print(f'{cls.__module__}.{cls.__qualname__}')\n"
+)
 
 
 def test_environment_prints_what_it_is():
@@ -61,9 +73,10 @@ def test_credentials_are_generated_per_environment_and_hidden_in_repr():
     assert a.password not in repr(a)
 
 
-def test_an_unknown_executor_or_airflow_version_is_refused_when_the_environment_is_made():
-    with pytest.raises(LabError, match="Unknown executor 'SequentialExecutor': use one of 'LocalExecutor'"):
-        Environment("custom", "SequentialExecutor")
+def test_an_unsupported_airflow_version_or_no_executor_is_refused_when_the_environment_is_made():
+    with pytest.raises(LabError, match="needs an executor"):
+        Environment("custom", " ")
+    assert local().executor is Executor.LOCAL and celery().executor is Executor.CELERY
     with pytest.raises(LabError, match=f"use one of {s.AIRFLOW_VERSION}, {s.AIRFLOW_2_VERSION}"):
         local(airflow_version="3.1")  # before any Docker engine is contacted
     assert local(airflow_version=s.AIRFLOW_2_VERSION).airflow_version.major == 2
@@ -76,6 +89,30 @@ def test_environments_are_hashable_keys_that_print_as_before():
     assert repr(local(airflow_version=s.AIRFLOW_2_VERSION)) == (
         f"Environment('local', executor=LocalExecutor, airflow={s.AIRFLOW_2_VERSION})"
     )
+
+
+@pytest.mark.docker
+def test_an_executor_the_kit_has_no_helper_for_is_the_one_airflow_loads(no_leftovers):
+    # an executor named by its import path (as a custom one is): the kit adds no services for it and passes it on,
+    # and Airflow's own loader, in the lab's image and with the environment the kit gives its containers, loads it
+    executor = "airflow.providers.cncf.kubernetes.executors.kubernetes_executor.KubernetesExecutor"
+    env = Environment("custom", executor)
+    assert not env.uses_celery and [c.name for c in env.components()] == [
+        "api-server",
+        "scheduler",
+        "dag-processor",
+        "triggerer",
+    ]
+    base, base_id = base_image()
+    loaded = docker_client().containers.run(
+        build(airflow_spec(env.airflow_version, base), base_id),
+        ["python", "-c", LOADED_EXECUTOR],
+        environment=env.airflow_config(Secrets()),
+        labels={s.LABEL: "lab", f"{s.LABEL}.session": os.environ["AIRFLOW_LAB_SESSION"]},
+        network_disabled=True,
+        remove=True,
+    )
+    assert loaded.decode().split()[-1] == executor
 
 
 def test_a_celery_environment_adds_a_broker_and_workers_with_their_queues():

@@ -4,17 +4,46 @@ timeouts, unknown DAGs and Ctrl-C all end with no labelled container, network or
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
+from airflow_lab import settings as s
+from airflow_lab.docker import docker_client
 
 from .conftest import PROJECT, TEST_DAGS, labelled_objects
 from .test_run_contract import airflow_lab
 
 pytestmark = pytest.mark.docker
+
+
+def recorded_task_state(dag_id: str, task_id: str) -> str | None:
+    """The state Airflow recorded for the task, read from this session's metadata database (None before there
+    is one: no lab Postgres yet, tables not there yet, or no such task instance)."""
+    session = f"{s.LABEL}.session={os.environ['AIRFLOW_LAB_SESSION']}"
+    found = docker_client().containers.list(filters={"label": [session, f"{s.LABEL}.role=postgres"]})
+    if not found:
+        return None
+    query = f"SELECT state FROM task_instance WHERE dag_id = '{dag_id}' AND task_id = '{task_id}'"
+    result = found[0].exec_run(["psql", "-U", "airflow", "-d", "airflow", "-tAc", query])
+    if result.exit_code != 0:
+        return None
+    return result.output.decode().strip() or None
+
+
+def wait_for_task_state(
+    dag_id: str, task_id: str, state: str, alive: Callable[[], bool] = lambda: True, timeout: float = 180
+) -> None:
+    """Wait until Airflow records ``state`` for the task; fail at once when ``alive()`` says the lab is gone."""
+    deadline = time.monotonic() + timeout
+    while (recorded := recorded_task_state(dag_id, task_id)) != state:
+        assert alive(), f"the lab ended before {dag_id}.{task_id} was {state} (last recorded: {recorded})"
+        assert time.monotonic() < deadline, f"{dag_id}.{task_id} not {state} after {timeout:.0f} s: {recorded}"
+        time.sleep(0.5)  # the poll's interval, not a wait: the loop ends on the recorded state
 
 
 def test_a_failed_run_exits_1_with_the_failure_recorded(no_leftovers):
@@ -71,11 +100,8 @@ def test_an_interrupt_or_termination_removes_everything(signum, no_leftovers):
         text=True,
     )
     try:
-        # interrupt while the run is under way: the DAG has been parsed and triggered
-        for line in process.stderr:
-            if "parse sleeps" in line:
-                break
-        time.sleep(3)
+        # interrupt while the run is under way: Airflow recorded its task as running
+        wait_for_task_state("sleeps", "nap", "running", alive=lambda: process.poll() is None)
         assert labelled_objects()["containers"], "the environment should be running before the interrupt"
         process.send_signal(signum)
         _, err = process.communicate(timeout=120)

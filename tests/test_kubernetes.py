@@ -81,8 +81,7 @@ def test_airflow_3_ignores_the_old_kubernetes_section(monkeypatch):
 
 
 @pytest.mark.docker
-def test_render_gives_every_task_a_valid_pod_and_leaves_nothing():
-    # not the `no_leftovers` fixture: that one sees every lab on the engine, this check only render containers
+def test_render_gives_every_task_a_valid_pod_and_leaves_nothing(no_leftovers):
     pods = kubernetes.render_pods(PROJECT / "dags" / "executors", "k8s_pod_per_task")
     kinds = sorted((p.kind, p.task_id) for p in pods)
     assert kinds == [

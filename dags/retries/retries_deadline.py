@@ -1,9 +1,10 @@
-"""A Deadline Alert (Airflow 3.1+): the run must finish within 15 s of being queued, or a callback fires.
+"""A Deadline Alert (Airflow 3.1+): the run must succeed within 15 s of being queued, or a callback fires.
 
 Demonstrates: ``deadline=DeadlineAlert(reference=DAGRUN_QUEUED_AT, interval=..., callback=AsyncCallback(...))``,
-the Airflow 3 replacement of the 2.x SLA. The scheduler stores one deadline per run; when it passes while the run
-is still going, the triggerer runs the callback (here: a row in the lab database). A run that finishes in
-time leaves no alert. The lab triggers it once with ``work_seconds=30`` and once with ``1``.
+the Airflow 3 replacement of the 2.x SLA. The scheduler stores one deadline per run; when it passes before the run
+has succeeded (still going here; failed in retries_deadline_failed), the triggerer runs the callback (here: a row
+in the lab database). A run that succeeds in time leaves no alert. The lab triggers it once with
+``work_seconds=30`` and once with ``1``.
 Asserted by: labs/retries/deadline_alerts.ipynb.
 """
 

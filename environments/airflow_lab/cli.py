@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import check
+from . import check, workshop
 from . import settings as s
 from .deploy import DagSpec, deploy, parse_dags
 from .environment import ENVIRONMENTS, Environment
@@ -116,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild unpinned and write pip freeze to environments/images/airflow/constraints-V.txt",
     )
     images.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    carry = images.add_mutually_exclusive_group()
+    carry.add_argument("--save", metavar="FILE", help="write every lab image into FILE (.tar, or .tar.gz) for --load")
+    carry.add_argument("--load", metavar="FILE", help="load the images a --save wrote, instead of building")
 
     up = sub.add_parser("up", help="start an environment and keep it running until Ctrl-C")
     _add_environment_args(up, dags_required=False)
@@ -129,6 +132,7 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
     check.add_parser(sub)
+    workshop.add_parser(sub)
     return p
 
 
@@ -181,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     versions = tuple(args.airflow_version or [s.AIRFLOW_VERSION])
+    if args.load:
+        print(json.dumps(workshop.load_images(Path(args.load))))
+        return 0
+    if args.save:
+        print(
+            json.dumps(
+                workshop.save_images(Path(args.save), tuple(args.airflow_version or s.SUPPORTED_AIRFLOW_VERSIONS))
+            )
+        )
+        return 0
     if args.refresh_constraints:
         for version in versions:
             print(f"wrote {refresh_constraints(version)}", file=sys.stderr)
@@ -216,7 +230,14 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"images": cmd_images, "up": cmd_up, "run": cmd_run, "cleanup": cmd_cleanup, "check": check.cmd_check}
+COMMANDS = {
+    "images": cmd_images,
+    "up": cmd_up,
+    "run": cmd_run,
+    "cleanup": cmd_cleanup,
+    "check": check.cmd_check,
+    "doctor": workshop.cmd_doctor,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

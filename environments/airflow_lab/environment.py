@@ -51,7 +51,8 @@ class Environment:
     """What to start. Immutable: ``env.with_config(...)`` returns a new value."""
 
     name: str
-    executor: Executor
+    #: ``Executor.LOCAL``/``CELERY``, or another executor's name or import path, passed on to Airflow as it is.
+    executor: Executor | str
     airflow_version: AirflowVersion = AirflowVersion(s.AIRFLOW_VERSION)
     dags: Path | None = None
     parallelism: int | None = None

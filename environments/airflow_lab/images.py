@@ -23,6 +23,7 @@ from pathlib import Path
 import docker.errors
 
 from . import settings as s
+from . import timings
 from .docker import docker_client
 from .errors import ImageBuildFailed, LabError
 from .progress import done, note, step
@@ -156,6 +157,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = F
     if not force and (image_id := _up_to_date(spec.name, wanted, quiet)):
         return image_id
     log: list[str] = []
+    began = time.monotonic()
     with step(f"Building {spec.name}") as update:
         stream = client.api.build(
             fileobj=_context_tar(spec),
@@ -179,6 +181,7 @@ def build(spec: ImageSpec, base_id: str, force: bool = False, no_cache: bool = F
     image_id = _image_id(spec.name)
     if image_id is None:
         raise ImageBuildFailed(spec.name, "the build reported success but the image is missing", log)
+    timings.record("build", time.monotonic() - began, image=spec.name)
     return image_id
 
 
@@ -286,6 +289,39 @@ def ensure_images(
     return built
 
 
+def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
+    """Every image the labs use: True built from this checkout's recipes, False present but out of date, None
+    missing. Builds and pulls nothing (``airflow-lab doctor``, ``images --save``)."""
+    choice = s.settings().base_image
+    candidates = {"auto": (s.PUBLIC_BASE_IMAGE, s.LOCAL_BASE_IMAGE), "local": (s.LOCAL_BASE_IMAGE,)}.get(
+        choice, (choice,)
+    )
+    base = next(((name, image_id) for name in candidates if (image_id := _image_id(name))), None)
+    specs = service_specs(base[0] if base else s.LOCAL_BASE_IMAGE) + secret_store_specs(
+        base[0] if base else s.LOCAL_BASE_IMAGE
+    )
+    specs += [airflow_spec(v, base[0] if base else s.LOCAL_BASE_IMAGE) for v in airflow_versions]
+    state: dict[str, bool | None] = {}
+    ids: dict[str, str] = {}
+    for spec in specs:
+        image_id = _image_id(spec.name)
+        if image_id is None or base is None:
+            state[spec.name] = None if image_id is None else False
+            continue
+        ids[spec.name] = image_id
+        state[spec.name] = _up_to_date(spec.name, _context_hash(spec, base[1]), quiet=True) is not None
+    for version in airflow_versions:
+        name = s.metadata_db_image(version)
+        if _image_id(name) is None:
+            state[name] = None
+        elif s.postgres_image() in ids and s.airflow_image(version) in ids:
+            wanted = _template_hash(ids[s.postgres_image()], ids[s.airflow_image(version)], version)
+            state[name] = _up_to_date(name, wanted, quiet=True) is not None
+        else:
+            state[name] = False
+    return state
+
+
 def _template_command(version: str) -> str:
     """What makes the template: Airflow's own migration (and, on Airflow 2, the API user the kit logs in as)."""
     script = "airflow db migrate"
@@ -315,6 +351,7 @@ def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: 
     client = docker_client()
     build_id = f"template-{uuid.uuid4().hex[:8]}"
     labels = s.labels("metadata-db-template", lab=build_id)
+    began = time.monotonic()
     network = client.networks.create(f"airflow-lab-{build_id}", labels=labels)
     containers = []
     try:
@@ -366,6 +403,7 @@ def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: 
     image_id = _image_id(name)
     if image_id is None:
         raise ImageBuildFailed(name, "the commit reported success but the image is missing", [])
+    timings.record("build", time.monotonic() - began, image=name)
     return image_id
 
 

@@ -96,7 +96,7 @@ def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first task started")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in keys]
-    ax.legend(handles, keys, title=color_by, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    legend_outside(ax, handles=handles, labels=keys, title=color_by)
     if title:
         ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
@@ -120,8 +120,13 @@ def plot_concurrency(frame: pd.DataFrame, ax=None, label: str | None = None, lim
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
     if label or limit is not None:
-        ax.legend(fontsize="small")
+        legend_outside(ax)
     return ax
+
+
+def legend_outside(ax, **options):
+    """The axes' legend to the right of the plot, where it cannot cover a bar or a line."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", **options)
 
 
 def _label(row) -> str:

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from . import settings as s
+from . import timings
 from .client import AirflowAPI
 from .errors import DagImportError, DagNotFound, LabError, RunTimeout
 from .progress import step
@@ -97,6 +98,7 @@ def wait(
     """Wait until the run is finished and return what Airflow recorded about it."""
     timeout = timeout or s.settings().run_timeout
     deadline = time.monotonic() + timeout
+    began = time.monotonic()
     with progress(f"Running {dag_id}") as update:
         while (state := api.run_state(dag_id, run_id)) not in TERMINAL_RUN_STATES:
             if time.monotonic() > deadline:
@@ -107,6 +109,7 @@ def wait(
                 counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
             update(f"run {state}; tasks: " + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())))
             time.sleep(s.settings().poll_interval)
+    timings.record("run", time.monotonic() - began, dag_id=dag_id, airflow_version=airflow_version)
     return RunResult(
         dag_id=dag_id,
         run_id=run_id,

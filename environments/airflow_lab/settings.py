@@ -123,6 +123,17 @@ def airflow_git_image(version: str = AIRFLOW_VERSION) -> str:
     return f"{IMAGE_PREFIX}/airflow-git:{version}"
 
 
+#: ``airflow-lab doctor``'s yardsticks for a workshop laptop. Memory: the peak of an environment's containers
+#: measured by ``benchmarks/bench.py`` (the larger of 3.3.2 and 2.11.2), plus 1 GB for Jupyter and the host.
+WORKSHOP_MIN_CPUS = 2
+WORKSHOP_MEMORY_MB = {"local": 3300, "celery": 3600, "celery-rabbitmq": 3700}
+#: The lab images share their Debian layers: about 4 GB on disk together; plus room for logs and volumes.
+WORKSHOP_DISK_GB_WITH_IMAGES = 8
+WORKSHOP_DISK_GB_HEADROOM = 3
+#: Host ports the compose files publish (the kit itself binds random loopback ports).
+COMPOSE_PORTS = (8080,)
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"AIRFLOW_LAB_{name}", default)
 

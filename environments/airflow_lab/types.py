@@ -82,8 +82,18 @@ class SecretsBackend(_Choice):
     SSM = "ssm"
 
 
-def executor(value: str | Executor) -> Executor:
-    return Executor(Executor.parse(value, "executor"))
+def executor(value: str | Executor) -> Executor | str:
+    """An executor the kit has helpers for (an ``Executor``: Celery gets a broker and workers), else Airflow's own
+    to load, by core name or import path (``Environment("custom", "pkg.module.MyExecutor")``)."""
+    try:
+        return Executor(value)
+    except ValueError:
+        pass
+    if not str(value).strip():
+        raise LabError(
+            "An environment needs an executor: 'LocalExecutor', 'CeleryExecutor', or the import path of another."
+        )
+    return str(value)
 
 
 def broker(value: str | Broker) -> Broker:

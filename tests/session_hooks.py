@@ -1,0 +1,92 @@
+"""Per-file hooks of a test session (registered by conftest.py for every item, the labs' included)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+# With `make test JOBS=N` (pytest-xdist, --dist loadfile) these files run alone: their assertions compare timings
+# (gaps, rates, wall-clock ratios) that another Airflow starting beside them on a 2-core machine would distort.
+# Every other file holds a shared lock while it runs; each of these takes it exclusively for its whole file.
+RUNS_ALONE = {
+    "labs/executors/celery_scale.ipynb",
+    "labs/executors/celery_worker_lost.ipynb",
+    "labs/executors/local.ipynb",
+    "labs/retries/backoff.ipynb",
+    "labs/retries/across_versions.ipynb",
+    "labs/retries/retry_policy.ipynb",
+    "labs/retries/deadline_alerts.ipynb",
+    "labs/retries/sla_airflow2.ipynb",
+    "labs/secrets/use_cache.ipynb",
+    "labs/qos/max_active_tasks.ipynb",
+    "tests/test_failures.py",
+}
+_held: dict[str, object] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Take the file's lock (shared, or exclusive for RUNS_ALONE) at its first item; release it after its last."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    import fcntl
+
+    path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
+    if path not in _held:
+        for held in _held.values():  # a file of this worker ended without a next item of its own
+            held.close()  # type: ignore[attr-defined]
+        _held.clear()
+        lock = open(
+            Path(tempfile.gettempdir()) / f"airflow-lab-{os.environ['AIRFLOW_LAB_SESSION'].split('@')[0]}.lock", "w"
+        )
+        fcntl.flock(lock, fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH)
+        _held[path] = lock
+    yield
+    if nextitem is None or str(Path(str(nextitem.fspath)).resolve().relative_to(PROJECT)) != path:
+        _held.pop(path).close()  # type: ignore[attr-defined]
+
+
+# With AIRFLOW_LAB_COSTS_FILE set (serial runs only: labs side by side would share their memory peaks), each lab's
+# wall time, peak container memory and starts are written there as run_labs.py writes labs/costs.json, so one
+# `make test` both checks every lab and measures what it costs.
+_costs: dict[str, object] = {}
+
+
+@pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_protocol")
+def pytest_runtest_protocol_lab_costs(item, nextitem):
+    """Each lab's wall time, peak container memory and starts, into AIRFLOW_LAB_COSTS_FILE (see above)."""
+    target = os.environ.get("AIRFLOW_LAB_COSTS_FILE")
+    path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
+    if not target or not path.endswith(".ipynb"):
+        yield
+        return
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from airflow_lab import settings as s
+    from bench import MemorySampler
+    from run_labs import lab_cost, write_cost
+
+    timings = Path(os.environ.get("AIRFLOW_LAB_TIMINGS_FILE", os.devnull))
+    if _costs.get("path") != path:
+        seen = len(timings.read_text().splitlines()) if timings.is_file() else 0
+        sampler = MemorySampler(f"{s.LABEL}.session={os.environ['AIRFLOW_LAB_SESSION']}").__enter__()
+        _costs.update(path=path, began=time.monotonic(), sampler=sampler, seen=seen)
+    yield
+    if nextitem is None or str(Path(str(nextitem.fspath)).resolve().relative_to(PROJECT)) != path:
+        sampler = _costs["sampler"]
+        sampler.__exit__(None, None, None)  # type: ignore[attr-defined]
+        lines = timings.read_text().splitlines()[_costs["seen"] :] if timings.is_file() else []  # type: ignore[misc]
+        mine = os.environ["AIRFLOW_LAB_SESSION"]
+        entries = [e for e in (json.loads(line) for line in lines if line.strip()) if e.get("session") == mine]
+        wall = time.monotonic() - _costs["began"]  # type: ignore[operator]
+        write_cost(Path(target), path, lab_cost(wall, sampler.peak_total, entries))  # type: ignore[attr-defined]
+        _costs.clear()
