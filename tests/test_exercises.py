@@ -8,6 +8,7 @@ import pytest
 import yaml
 from airflow_lab.errors import LabError
 from airflow_lab.exercises import Verdict, answers
+from nbclient import NotebookClient
 
 from .conftest import PROJECT
 from .test_labs import toc_files
@@ -66,3 +67,21 @@ def test_every_chapter_with_a_lab_has_exercises_whose_stored_run_asserts_the_sol
     )
     verdicts = [o for c in code for o in c.outputs if "text" in o and o["text"].startswith(("right: ", "not yet: "))]
     assert verdicts and all("not yet: " not in o["text"] for o in verdicts), f"{part}: stored without a right verdict"
+
+
+@pytest.mark.docker
+def test_a_wrong_answer_gets_not_yet_with_the_reason_and_no_assertion(no_leftovers):
+    """The retries exercise run as a reader would, one retry short: the checker must be able to say no."""
+    path = PROJECT / "labs" / "retries" / "exercises.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    (knobs,) = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("YOUR_")]
+    knobs.source = "YOUR_DEFAULT_TASK_RETRIES = 2\nYOUR_PREDICTED_TRIES = 3\n"
+    NotebookClient(notebook, timeout=900, resources={"metadata": {"path": str(path.parent)}}).execute()
+    printed = ["".join(o.get("text", "")).strip() for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert "Using your answers." in printed
+    (verdict,) = [text for text in printed if text.startswith(("right: ", "not yet: "))]
+    assert verdict.splitlines() == [
+        "not yet: the run failed: Airflow recorded 3 tries, ['failed', 'failed', 'failed']; with max_tries = 2 the "
+        "task may try 3 times, and the first 3 fail",
+        "right: you predicted 3 tries",
+    ], verdict
