@@ -27,7 +27,7 @@ def test_the_books_git_bundle_configuration_is_the_one_the_git_deploy_lab_runs(t
     repo = tmp_path / "release"  # the repository's folder name becomes its mount point, as in the book's file
     (repo / ".git").mkdir(parents=True)
     deployed = deploy.git_bundle(local(), repo, "main", subdir="dags", refresh_interval=5)
-    kit = deployed.env.airflow_config(Secrets())
+    kit = deployed.airflow_config(Secrets())
     assert bundle_settings(env_file(CICD / "git_bundle.env")) == bundle_settings(kit)
 
 
@@ -36,7 +36,7 @@ def test_the_books_s3_bundle_configuration_is_the_one_the_bucket_deploy_lab_runs
     from airflow_lab.environment import Secrets, local
 
     deployed = deploy.s3_bundle(local(), tmp_path, "dags", "release")
-    kit = deployed.env.airflow_config(Secrets())
+    kit = deployed.airflow_config(Secrets())
     assert bundle_settings(env_file(CICD / "s3_bundle.env")) == bundle_settings(kit)
 
 
@@ -44,5 +44,5 @@ def test_a_changed_bundle_setting_is_reported(tmp_path):
     from airflow_lab import deploy
     from airflow_lab.environment import Secrets, local
 
-    kit = deploy.s3_bundle(local(), tmp_path, "dags", "other-prefix").env.airflow_config(Secrets())
+    kit = deploy.s3_bundle(local(), tmp_path, "dags", "other-prefix").airflow_config(Secrets())
     assert bundle_settings(env_file(CICD / "s3_bundle.env")) != bundle_settings(kit)

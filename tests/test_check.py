@@ -30,7 +30,7 @@ EXPECTED_BAD = {
 
 def inspect_on_host(folder: Path) -> dict:
     """dag_checks.py with the Airflow installed here (3.3.2, without the image's providers): no Docker."""
-    script = PROJECT / "environments" / "airflow_lab" / "dag_checks.py"
+    script = PROJECT / "environments" / "airflow_lab" / "incontainer" / "dag_checks.py"
     out = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, check=True)
     line = next(line for line in out.stdout.splitlines() if line.startswith("AIRFLOW_LAB_CHECK_JSON="))
     return json.loads(line.split("=", 1)[1])

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
+from airflow_lab import runs
 from airflow_lab import settings as s
 
 from .conftest import PROJECT
@@ -114,22 +115,12 @@ class ComposeProject:
                 health = {"api-server": f"unreachable ({type(exc).__name__})"}
             time.sleep(1)
 
-        deadline = time.monotonic() + 120
-        while dag_id not in client.dag_ids():
-            assert not client.import_errors(), client.import_errors()
-            if time.monotonic() > deadline:
-                pytest.fail(f"{dag_id} was not parsed within 120 s\n{self.logs()}")
-            time.sleep(1)
-
-        client.unpause(dag_id)
-        run_id = client.trigger(dag_id)
-        deadline = time.monotonic() + s.settings().run_timeout
-        while (state := client.run_state(dag_id, run_id)) not in ("success", "failed"):
-            if time.monotonic() > deadline:
-                tis = {ti.task_id: ti.state for ti in client.task_instances(dag_id, run_id)}
-                pytest.fail(f"run {run_id} still {state} after {s.settings().run_timeout:.0f} s: {tis}\n{self.logs()}")
-            time.sleep(1)
-        return client, state, run_id, client.task_instances(dag_id, run_id)
+        # the kit's run loop (runs.py) on the compose file's Airflow: import errors fail at once, a run that does
+        # not finish names each task's state and the compose logs
+        runs.wait_for_dag(client, dag_id, timeout=120, dags_folder=str(DAGS))
+        run_id = runs.trigger(client, dag_id)
+        result = runs.wait(client, dag_id, run_id, s.AIRFLOW_VERSION, "compose", scheduler_log=self.logs)
+        return client, result.state, run_id, list(result.task_instances)
 
     def services_with_containers(self) -> set[str]:
         """Services that have a container, running or exited: what `up` really started."""

@@ -22,7 +22,7 @@ def repo(tmp_path):
 
 def test_a_git_source_becomes_a_versioned_git_bundle(repo):
     deployed = deploy.dag_source(local(), f"git+file://{repo}@release")
-    bundles = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])
+    bundles = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])
     assert bundles == [
         {
             "name": "release-repo",
@@ -35,14 +35,14 @@ def test_a_git_source_becomes_a_versioned_git_bundle(repo):
         }
     ]
     # cloned inside the container, not under /tmp (the default)
-    assert deployed.env.config["dag_processor__dag_bundle_storage_path"] == deploy.BUNDLE_STORAGE
-    assert deployed.mounts == ((repo.resolve(), f"{deploy.REPOS_MOUNT}/dags-repo"),)
-    assert deployed.image == s.airflow_git_image(s.AIRFLOW_VERSION)  # built when the environment starts
+    assert deployed.config["dag_processor__dag_bundle_storage_path"] == deploy.BUNDLE_STORAGE
+    assert deployed.dag_source.mounts == ((repo.resolve(), f"{deploy.REPOS_MOUNT}/dags-repo"),)
+    assert deployed.dag_source.image == s.airflow_git_image(s.AIRFLOW_VERSION)  # built when the environment starts
 
 
 def test_the_ref_defaults_to_main_and_subdir_is_passed(repo):
     deployed = deploy.git_bundle(local(), repo, subdir="dags")
-    kwargs = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])[0]["kwargs"]
+    kwargs = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])[0]["kwargs"]
     assert kwargs["tracking_ref"] == "main" and kwargs["subdir"] == "dags"
 
 
@@ -74,24 +74,24 @@ def test_a_release_image_carries_its_dags():
 
 @pytest.fixture
 def started(monkeypatch):
-    """What the CLI would start: each Deployed it starts is recorded, and the start stops there (no Docker)."""
-    deployments: list[deploy.Deployed] = []
+    """What the CLI would start: each environment it starts is recorded, and the start stops there (no Docker)."""
+    deployments: list[Environment] = []
 
     def record(deployed, show_progress=True):
         deployments.append(deployed)
         raise LabError("not started: this test only looks at what the CLI would start")
 
-    monkeypatch.setattr(deploy.Deployed, "start", record)
-    monkeypatch.setattr(Environment, "start", lambda env, show_progress=True: pytest.fail(f"started {env!r}"))
+    monkeypatch.setattr(Environment, "start", record)
     return deployments
 
 
 def test_the_cli_deploys_a_git_source_as_a_git_bundle_at_its_ref(repo, started):
     assert main(["run", "local", "--dags", f"git+file://{repo}@release", "--dag-id", "x"]) == 2
     [deployed] = started
-    [bundle] = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])
+    [bundle] = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])
     assert bundle["classpath"] == deploy.GIT_BUNDLE_CLASS and bundle["kwargs"]["tracking_ref"] == "release"
-    assert deployed.env.dags is None and deployed.mounts == ((repo.resolve(), f"{deploy.REPOS_MOUNT}/dags-repo"),)
+    assert deployed.dags is None
+    assert deployed.dag_source.mounts == ((repo.resolve(), f"{deploy.REPOS_MOUNT}/dags-repo"),)
 
 
 def test_the_cli_refuses_a_git_source_that_is_not_a_repository_with_exit_2(capsys, started):
@@ -103,17 +103,17 @@ def test_the_cli_refuses_a_git_source_that_is_not_a_repository_with_exit_2(capsy
 
 def test_on_airflow_2_a_git_source_is_pulled_by_a_sidecar(repo):
     deployed = deploy.dag_source(local(airflow_version=s.AIRFLOW_2_VERSION), f"git+file://{repo}@main")
-    assert deployed.pull_loop == deploy.PullLoop(f"file://{deploy.REPOS_MOUNT}/dags-repo", "main", None, 5)
-    assert "dag_processor__dag_bundle_config_list" not in deployed.env.config
-    script = deployed.pull_loop.script()
+    assert deployed.dag_source.sidecar == deploy.PullLoop(f"file://{deploy.REPOS_MOUNT}/dags-repo", "main", None, 5)
+    assert "dag_processor__dag_bundle_config_list" not in deployed.config
+    script = deployed.dag_source.sidecar.script()
     assert "git clone -q --branch main" in script and "reset -q --hard origin/main" in script
     with_subdir = deploy.git_pull_loop(local(airflow_version=s.AIRFLOW_2_VERSION), repo, subdir="dags")
-    assert with_subdir.env.config["core__dags_folder"] == f"{s.DAGS_MOUNT}/dags"
+    assert with_subdir.config["core__dags_folder"] == f"{s.DAGS_MOUNT}/dags"
 
 
 def test_a_bucket_bundle_reads_moto_through_its_own_connection(tmp_path):
     deployed = deploy.s3_bundle(local(), tmp_path, "dags", "release")
-    bundle = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])[0]
+    bundle = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])[0]
     assert bundle["classpath"] == "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
     assert bundle["kwargs"] == {
         "bucket_name": "dags",
@@ -121,25 +121,28 @@ def test_a_bucket_bundle_reads_moto_through_its_own_connection(tmp_path):
         "aws_conn_id": "dags_s3",
         "refresh_interval": 5,
     }
-    assert [store.backend for store in deployed.env.secret_stores] == ["aws"]  # moto, in the lab network
-    assert deployed.bucket == deploy.BucketSource("dags", "release", tmp_path.resolve())
+    assert [store.backend for store in deployed.secret_stores] == ["aws"]  # moto, in the lab network
+    assert deployed.dag_source.bucket == deploy.BucketSource("dags", "release", tmp_path.resolve())
     with pytest.raises(LabError, match="Airflow 3 feature"):
         deploy.s3_bundle(local(airflow_version=s.AIRFLOW_2_VERSION), tmp_path)
 
 
 def test_an_s3_source_becomes_a_bucket_bundle_on_airflow_3_and_a_synced_folder_on_airflow_2(tmp_path):
     deployed = deploy.dag_source(local(), "s3://dags/teams/a/", upload=tmp_path, sync_interval=7)
-    bundle = json.loads(deployed.env.config["dag_processor__dag_bundle_config_list"])[0]
+    bundle = json.loads(deployed.config["dag_processor__dag_bundle_config_list"])[0]
     assert bundle["kwargs"]["prefix"] == "teams/a" and bundle["kwargs"]["refresh_interval"] == 7
-    assert deployed.bucket == deploy.BucketSource("dags", "teams/a", tmp_path.resolve()) and not deployed.pull_loop
+    assert (
+        deployed.dag_source.bucket == deploy.BucketSource("dags", "teams/a", tmp_path.resolve())
+        and not deployed.dag_source.sidecar
+    )
 
     airflow2 = deploy.dag_source(local(airflow_version=s.AIRFLOW_2_VERSION), "s3://dags/release", tmp_path, 3)
-    assert airflow2.pull_loop == deploy.BucketSync("dags", "release", 3)
-    assert "dag_processor__dag_bundle_config_list" not in airflow2.env.config
-    assert [store.backend for store in airflow2.env.secret_stores] == ["aws"]  # moto, which the sidecar reads
-    command = airflow2.pull_loop.command()
+    assert airflow2.dag_source.sidecar == deploy.BucketSync("dags", "release", 3)
+    assert "dag_processor__dag_bundle_config_list" not in airflow2.config
+    assert [store.backend for store in airflow2.secret_stores] == ["aws"]  # moto, which the sidecar reads
+    command = airflow2.dag_source.sidecar.command()
     assert command[0] == "python" and command[-4:] == ["dags", "release", s.DAGS_MOUNT, "3"]
-    assert airflow2.pull_loop.environment()["AWS_ENDPOINT_URL_S3"] == f"http://moto:{s.MOTO_PORT}"
+    assert airflow2.dag_source.sidecar.environment()["AWS_ENDPOINT_URL_S3"] == f"http://moto:{s.MOTO_PORT}"
     assert "bucket-sync every 3s" in repr(airflow2)
 
 
@@ -167,7 +170,7 @@ def test_bad_s3_sources_are_refused_naming_cause_and_fix(tmp_path, source, uploa
 def test_a_bucket_deploy_shares_moto_with_a_moto_secrets_backend(tmp_path, backend):
     env = local().with_secrets(backend, {"variables": {"shop_bucket": "lab-bucket"}})
     deployed = deploy.s3_bundle(env, tmp_path)
-    (store,) = deployed.env.secret_stores  # no second backend: Airflow reads one at a time
+    (store,) = deployed.secret_stores  # no second backend: Airflow reads one at a time
     assert store.backend == backend
     assert sorted(store.entries.connections) == ["dags_s3"] and dict(store.entries.variables) == {
         "shop_bucket": "lab-bucket"

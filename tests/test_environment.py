@@ -10,6 +10,7 @@ from airflow_lab.docker import docker_client
 from airflow_lab.environment import Environment, Secrets, celery, celery_rabbitmq, credentials_sql, local
 from airflow_lab.errors import LabError
 from airflow_lab.images import airflow_spec, base_image, build
+from airflow_lab.types import Executor
 
 from .conftest import PROJECT
 
@@ -70,6 +71,24 @@ def test_credentials_are_generated_per_environment_and_hidden_in_repr():
     a, b = Secrets(), Secrets()
     assert a.password != b.password and a.fernet_key != b.fernet_key and a.jwt_secret != b.jwt_secret
     assert a.password not in repr(a)
+
+
+def test_an_unsupported_airflow_version_or_no_executor_is_refused_when_the_environment_is_made():
+    with pytest.raises(LabError, match="needs an executor"):
+        Environment("custom", " ")
+    assert local().executor is Executor.LOCAL and celery().executor is Executor.CELERY
+    with pytest.raises(LabError, match=f"use one of {s.AIRFLOW_VERSION}, {s.AIRFLOW_2_VERSION}"):
+        local(airflow_version="3.1")  # before any Docker engine is contacted
+    assert local(airflow_version=s.AIRFLOW_2_VERSION).airflow_version.major == 2
+
+
+def test_environments_are_hashable_keys_that_print_as_before():
+    a, b = local(dags=PROJECT / "dags" / "executors"), local(dags="dags/executors")
+    assert hash(a) == hash(b) and {a: 1}[b] == 1
+    assert hash(a.with_config(core__parallelism=1)) != hash(a)
+    assert repr(local(airflow_version=s.AIRFLOW_2_VERSION)) == (
+        f"Environment('local', executor=LocalExecutor, airflow={s.AIRFLOW_2_VERSION})"
+    )
 
 
 @pytest.mark.docker

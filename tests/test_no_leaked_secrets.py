@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from airflow_lab.secrets_backends import SecretsFileError, load_secrets
+from airflow_lab.secrets import SecretsFileError, load_secrets
 
 from .conftest import PROJECT
 

@@ -9,7 +9,7 @@ import pytest
 from airflow_lab import cli
 from airflow_lab.environment import local
 from airflow_lab.errors import LabError
-from airflow_lab.secrets_backends import (
+from airflow_lab.secrets import (
     EnvStore,
     FileStore,
     SecretEntries,
@@ -178,7 +178,7 @@ def env_file(path):
 
 
 def test_the_books_vault_configuration_is_the_one_the_labs_run():
-    from airflow_lab.secrets_backends import BACKEND_CLASSES, VaultStore
+    from airflow_lab.secrets import BACKEND_CLASSES, VaultStore
 
     book = env_file(PROJECT / "environments" / "secrets" / "vault.env")
     assert book["AIRFLOW__SECRETS__BACKEND"] == BACKEND_CLASSES["vault"]
@@ -209,22 +209,22 @@ def test_the_custom_directory_backend_reads_one_file_per_secret(tmp_path, monkey
 
 
 def test_a_rejected_write_names_the_entry_and_hides_the_value(monkeypatch):
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
     class Answer:
         status_code, content = 400, b"x"
         text = '{"errors": ["cannot store tok-123456 here"]}'
 
-    monkeypatch.setattr(secrets_backends.requests, "request", lambda *a, **k: Answer())
-    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=None)
-    with pytest.raises(secrets_backends.SecretsBackendError) as error:
+    monkeypatch.setattr(stores.requests, "request", lambda *a, **k: Answer())
+    store = stores.VaultStore(load_secrets(GOOD), lab=None)
+    with pytest.raises(stores.SecretsBackendError) as error:
         store.put_variable("shop_api_token", "tok-123456")
     assert "The vault backend rejected variable 'shop_api_token': HTTP 400" in str(error.value)
     assert "tok-123456" not in str(error.value)
 
 
 def test_the_ssm_backend_reads_securestring_parameters_under_the_providers_default_prefixes():
-    from airflow_lab.secrets_backends import BACKEND_CLASSES, BACKENDS, SsmStore
+    from airflow_lab.secrets import BACKEND_CLASSES, BACKENDS, SsmStore
 
     store = SsmStore(load_secrets(GOOD), lab=None)
     conf = store.airflow_env()
@@ -244,7 +244,7 @@ def test_the_ssm_backend_reads_securestring_parameters_under_the_providers_defau
 @pytest.fixture
 def moto_requests(monkeypatch):
     """What a moto store sends, as (X-Amz-Target, Authorization, JSON body); every call answers ``{}``."""
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
     sent = []
 
@@ -258,15 +258,15 @@ def moto_requests(monkeypatch):
         sent.append((headers["X-Amz-Target"], headers["Authorization"], json.loads(data)))
         return Answer()
 
-    monkeypatch.setattr(secrets_backends.requests, "post", post)
+    monkeypatch.setattr(stores.requests, "post", post)
     return sent
 
 
 def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(moto_requests):
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
     sent = moto_requests
-    store = secrets_backends.SsmStore(load_secrets(GOOD), lab=None)
+    store = stores.SsmStore(load_secrets(GOOD), lab=None)
     store.url = "http://127.0.0.1:1"
     store.seed()
     store.delete_variable("shop_bucket")
@@ -286,9 +286,9 @@ def test_the_ssm_store_writes_securestring_parameters_through_the_ssm_json_api(m
 
 
 def test_the_aws_store_still_speaks_secrets_manager(moto_requests):
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
-    store = secrets_backends.AwsStore(load_secrets({"variables": {"k": "v"}}), lab=None)
+    store = stores.AwsStore(load_secrets({"variables": {"k": "v"}}), lab=None)
     store.url = "http://127.0.0.1:1"
     store.seed()
     assert [target for target, _, _ in moto_requests] == ["secretsmanager.CreateSecret"]
@@ -296,7 +296,7 @@ def test_the_aws_store_still_speaks_secrets_manager(moto_requests):
 
 
 def test_the_books_ssm_configuration_is_the_one_the_labs_run_without_the_emulators_endpoint():
-    from airflow_lab.secrets_backends import BACKEND_CLASSES, SsmStore
+    from airflow_lab.secrets import BACKEND_CLASSES, SsmStore
 
     book = env_file(PROJECT / "environments" / "secrets" / "ssm.env")
     assert book["AIRFLOW__SECRETS__BACKEND"] == BACKEND_CLASSES["ssm"]
@@ -314,21 +314,8 @@ def test_the_vault_server_image_is_openbao_unless_overridden(monkeypatch):
     assert s.vault_image() == "hashicorp/vault:1.18"
 
 
-class FakeContainer:
-    def __init__(self, image):
-        self.image, self.env, self.command, self.ports = image, {}, None, {}
-
-    def with_envs(self, **env):
-        self.env |= env
-        return self
-
-    def with_command(self, command):
-        self.command = command
-        return self
-
-
 def test_the_vault_container_gets_arguments_both_openbao_and_hashicorp_images_take(monkeypatch):
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
     monkeypatch.setenv("AIRFLOW_LAB_VAULT_IMAGE", "hashicorp/vault:1.18")
     monkeypatch.delenv("AIRFLOW_LAB_VAULT_ADDR", raising=False)
@@ -337,14 +324,11 @@ def test_the_vault_container_gets_arguments_both_openbao_and_hashicorp_images_ta
     class FakeLab:
         id = "t1"
 
-        def _container(self, role, image):
-            started.append(FakeContainer(image))
-            return started[-1]
-
-        def _publish(self, container, port):
+        def start_service(self, service, title=None):
+            started.append(service)
             raise RuntimeError("stop here: the container is configured")
 
-    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=FakeLab())
+    store = stores.VaultStore(load_secrets(GOOD), lab=FakeLab())
     with pytest.raises(RuntimeError, match="stop here"):
         store.start()
     [container] = started
@@ -373,8 +357,8 @@ def test_an_external_vault_address_without_a_token_fails_before_anything_starts(
 
 
 def test_an_external_vault_starts_no_container_and_airflow_reads_that_address(monkeypatch):
-    from airflow_lab import secrets_backends
     from airflow_lab import settings as s
+    from airflow_lab.secrets import stores
 
     monkeypatch.setenv("AIRFLOW_LAB_VAULT_ADDR", "https://vault.internal:8200/")
     monkeypatch.setenv("AIRFLOW_LAB_VAULT_TOKEN", "hvs.reader-token-123")
@@ -395,15 +379,15 @@ def test_an_external_vault_starts_no_container_and_airflow_reads_that_address(mo
         calls.append((method, url, headers["X-Vault-Token"]))
         return Answer(url)
 
-    monkeypatch.setattr(secrets_backends.requests, "request", request)
+    monkeypatch.setattr(stores.requests, "request", request)
 
     class NoContainers:
         id = "t2"
 
-        def _container(self, *_):
+        def start_service(self, *_):
             raise AssertionError("no container may start for an external Vault")
 
-    store = secrets_backends.VaultStore(load_secrets(GOOD), lab=NoContainers())
+    store = stores.VaultStore(load_secrets(GOOD), lab=NoContainers())
     store.start()
     store.seed()
     kwargs = json.loads(store.airflow_env()["AIRFLOW__SECRETS__BACKEND_KWARGS"])
@@ -441,7 +425,7 @@ def test_with_env_adds_container_variables_and_prints_only_their_names():
 
 
 def test_airflows_vault_token_counts_its_requests(monkeypatch):
-    from airflow_lab import secrets_backends
+    from airflow_lab.secrets import stores
 
     monkeypatch.delenv("AIRFLOW_LAB_VAULT_ADDR", raising=False)
     bodies = {}
@@ -455,17 +439,17 @@ def test_airflows_vault_token_counts_its_requests(monkeypatch):
         def json(self):
             if self.url.endswith("auth/token/create"):
                 return {"auth": {"client_token": "hvs.airflow"}}
-            return {"data": {"num_uses": secrets_backends.TOKEN_USES - 12}}
+            return {"data": {"num_uses": stores.TOKEN_USES - 12}}
 
     def request(method, url, json, headers, timeout):
         bodies[url.split("/v1/")[1]] = json
         return Answer(url)
 
-    monkeypatch.setattr(secrets_backends.requests, "request", request)
-    store = secrets_backends.VaultStore(load_secrets(None), lab=None)
+    monkeypatch.setattr(stores.requests, "request", request)
+    store = stores.VaultStore(load_secrets(None), lab=None)
     store.url = "http://127.0.0.1:1"
     store._start_container = lambda: None
     store.start()
-    assert bodies["auth/token/create"]["num_uses"] == secrets_backends.TOKEN_USES == 1_000_000
+    assert bodies["auth/token/create"]["num_uses"] == stores.TOKEN_USES == 1_000_000
     assert store.requests_by_airflow() == 12
     assert bodies["auth/token/lookup"] == {"token": "hvs.airflow"}

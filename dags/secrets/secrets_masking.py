@@ -41,7 +41,7 @@ def secrets_masking():
         print(f"region: {Variable.get('masking_region')}")  # not a secret, not masked
 
     @task
-    def leak_through_xcom() -> str:
+    def leak_through_xcom() -> str | None:
         # a return value is stored as XCom in the metadata database, in plain text: don't return secrets
         return BaseHook.get_connection("masking_api").password
 

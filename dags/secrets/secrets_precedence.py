@@ -27,7 +27,7 @@ except ImportError:  # Airflow 2.x
 )
 def secrets_precedence():
     @task
-    def which_source() -> str:
+    def which_source() -> str | None:
         conn = BaseHook.get_connection("precedence_demo")  # raises if no source defines it
         print(f"precedence_demo host seen by the task: {conn.host}")
         return conn.host

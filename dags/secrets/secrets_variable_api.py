@@ -33,7 +33,7 @@ def secrets_variable_api():
 
         print(f"sdk default=: {Variable.get('no_such_key', default='fallback')}")
         try:
-            Variable.get("no_such_key", default_var="fallback")  # noqa: AIR301 (the Airflow 2 spelling, on purpose)
+            Variable.get("no_such_key", default_var="fallback")  # type: ignore[call-arg]  # noqa: AIR301 (Airflow 2's, on purpose)
         except TypeError as exc:
             print(f"sdk default_var=: TypeError: {exc}")
 

@@ -5,7 +5,7 @@ Two sources of findings, one verdict:
 * ruff on the host (the kit's pinned ruff, ``--isolated`` so a team's style settings do not change the
   verdict): syntax errors and undefined names (``E9,F63,F7,F82``), Airflow 3 removals and moves
   (``AIR3``), and ``AIR003`` (``Variable.get`` outside a task, i.e. at parse time);
-* Airflow itself, inside the image of the version being deployed (``dag_checks.py``): import errors
+* Airflow itself, inside the image of the version being deployed (``incontainer/dag_checks.py``): import errors
   with their traceback, duplicate DAG ids and cycles (Airflow rejects both as import errors), parse
   time per file, and each DAG's tags and each task's owner and retries, for the team's policy.
 
@@ -21,6 +21,7 @@ Each policy is ``error``, ``warning`` or ``off``. Errors fail the check (exit 1)
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -30,8 +31,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import docker.errors
+
 from . import settings as s
+from .docker import docker_client, labelled
 from .errors import LabError
+from .images import airflow_spec, base_image, build
+from .types import AirflowVersion
 
 SEVERITIES = ("error", "warning", "off")
 #: The team-configurable policies and their defaults.
@@ -50,6 +56,8 @@ AIRFLOW3_BREAKING = ("AIR301", "AIR302", "AIR303")
 AIRFLOW3_DEPRECATED = ("AIR311", "AIR312", "AIR321")
 
 CHECK_MOUNT = "/opt/airflow-lab/dag_checks.py"
+#: The prefix of the one JSON line ``incontainer/dag_checks.py`` prints (its ``MARKER``; a script, not imported).
+MARKER = "AIRFLOW_LAB_CHECK_JSON="
 PLUGINS_MOUNT = f"{s.AIRFLOW_HOME}/plugins"
 
 
@@ -250,7 +258,7 @@ def _ruff_severity(code: str, airflow_version: str) -> str:
     if code.startswith(AIRFLOW3_DEPRECATED):
         return "warning"
     if code.startswith(AIRFLOW3_BREAKING):
-        return "error" if int(airflow_version.split(".")[0]) >= 3 else "warning"
+        return "error" if AirflowVersion(airflow_version).major >= 3 else "warning"
     return "error"
 
 
@@ -261,32 +269,23 @@ def inspect_in_image(
     folder: Path, airflow_version: str, plugins: Path | None = None, timeout: float = 300
 ) -> dict[str, Any]:
     """Run ``dag_checks.py`` with the Airflow of ``airflow_version``, in its image, on ``folder`` (read-only)."""
-    import docker.errors
-
-    from .dag_checks import MARKER
-    from .docker import docker_client
-    from .images import airflow_spec, base_image, build
-
     base, base_id = base_image()
     image = build(airflow_spec(airflow_version, base), base_id)
     volumes = {
         str(folder): {"bind": s.DAGS_MOUNT, "mode": "ro"},
-        str(Path(__file__).with_name("dag_checks.py")): {"bind": CHECK_MOUNT, "mode": "ro"},
+        str(Path(__file__).parent / "incontainer" / "dag_checks.py"): {"bind": CHECK_MOUNT, "mode": "ro"},
     }
     environment = {"AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGS_FOLDER": s.DAGS_MOUNT}
     if plugins is not None:
         volumes[str(plugins)] = {"bind": PLUGINS_MOUNT, "mode": "ro"}
         environment["AIRFLOW__CORE__PLUGINS_FOLDER"] = PLUGINS_MOUNT
-    labels = {s.LABEL: "lab", f"{s.LABEL}.role": "check"}
-    if session := s.settings().session:  # as Lab.labels: a test session's leak check finds this container
-        labels[f"{s.LABEL}.session"] = session
     container = docker_client().containers.run(
         image,
         ["python", CHECK_MOUNT, s.DAGS_MOUNT],
         volumes=volumes,
         environment=environment,
         network_mode="none",  # parsing needs no network: a DAG that calls out at parse time fails here
-        labels=labels,
+        labels=s.labels("check"),
         detach=True,
     )
     try:
@@ -423,8 +422,6 @@ def _display(folder: Path, given: str | Path) -> str:
 
 
 def _policy_pair(text: str) -> tuple[str, str]:
-    import argparse
-
     name, sep, severity = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected POLICY=SEVERITY (e.g. owner=off), got {text!r}")
@@ -467,6 +464,4 @@ def cmd_check(args: Any) -> int:
 
 def leftovers() -> dict[str, int]:
     """How many check containers still exist (zero: each check removed its container, on success or failure)."""
-    from .docker import labelled
-
     return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.role=check").items()}

@@ -12,11 +12,17 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from . import check, workshop
 from . import settings as s
+from .deploy import DagSpec, deploy, parse_dags
+from .environment import ENVIRONMENTS, Environment
 from .errors import LabError
-from .secrets_backends import BACKENDS
+from .images import ensure_images, refresh_constraints
+from .lab import remove_labelled
+from .types import SecretsBackend
 
 
 def _config_pair(text: str) -> tuple[str, str]:
@@ -38,8 +44,6 @@ def _json_object(text: str) -> dict:
 
 
 def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) -> None:
-    from .environment import ENVIRONMENTS
-
     parser.add_argument("env", choices=sorted(ENVIRONMENTS), help="which environment to start")
     parser.add_argument("--airflow-version", default=s.AIRFLOW_VERSION, choices=s.SUPPORTED_AIRFLOW_VERSIONS)
     parser.add_argument(
@@ -61,7 +65,7 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
     stores = parser.add_argument_group("secrets (Connections and Variables)")
     stores.add_argument(
         "--secrets-backend",
-        choices=BACKENDS,
+        choices=[backend.value for backend in SecretsBackend],
         default=None,
         help="where the kit writes the --secrets entries and Airflow reads them (default with --secrets: metastore)",
     )
@@ -132,10 +136,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _environment(args: argparse.Namespace):
-    from .environment import ENVIRONMENTS
-
-    options = {"airflow_version": args.airflow_version, "dags": args.dags, "parallelism": args.parallelism}
+def _environment(args: argparse.Namespace) -> Environment:
+    """The environment the arguments describe; ``--dags`` is parsed once, here, into a folder or a DAG source."""
+    dags: DagSpec = parse_dags(args.dags, args.upload, args.sync_interval)
+    options: dict[str, Any] = {
+        "airflow_version": args.airflow_version,
+        "dags": dags if isinstance(dags, Path) else None,
+        "parallelism": args.parallelism,
+    }
     if args.plugins:
         options["plugins"] = args.plugins
     celery_options = {
@@ -149,19 +157,9 @@ def _environment(args: argparse.Namespace):
     env = ENVIRONMENTS[args.env](**options, **dict(args.config))
     if args.secrets_backend or args.secrets:
         env = env.with_secrets(args.secrets_backend or "metastore", args.secrets)
+    if dags is not None and not isinstance(dags, Path):  # git+file://... or s3://... (deploy/)
+        env = deploy(env, dags)
     return env
-
-
-def _deployment(args: argparse.Namespace):
-    """``--dags`` may name a git repository, ``git+file:///path/to/repo@REF``, or a bucket, ``s3://BUCKET/PREFIX``
-    (with ``--upload DIR``): deploy from it (deploy.py)."""
-    from .deploy import bucket_options_need_s3, dag_source, is_remote_source
-
-    bucket_options_need_s3(args.dags, args.upload, args.sync_interval)
-    if not is_remote_source(args.dags):
-        return _environment(args)
-    env = _environment(argparse.Namespace(**{**vars(args), "dags": None}))
-    return dag_source(env, args.dags, upload=args.upload, sync_interval=args.sync_interval)
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -186,10 +184,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_images(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .images import ensure_images, refresh_constraints
-
     versions = tuple(args.airflow_version or [s.AIRFLOW_VERSION])
     if args.load:
         print(json.dumps(workshop.load_images(Path(args.load))))
@@ -210,13 +204,13 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    with _deployment(args).start() as lab:
+    with _environment(args).start() as lab:
         creds = lab.credentials
         print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
         print(f"  username: {creds['username']}\n  password: {creds['password']}")
-        for line in lab.secret_stores.describe():  # the stores' own addresses and credentials, if any
+        for line in lab.secret_stores.describe() if lab.secret_stores else []:  # the stores' addresses, credentials
             print(line)
-        for line in getattr(lab, "describe_bucket", list)():  # --dags s3://...: the endpoint to deploy again to
+        for line in lab.describe_bucket():  # --dags s3://...: the endpoint to deploy again to
             print(line)
         print("Press Ctrl-C to stop and remove it.", flush=True)
         while True:
@@ -224,15 +218,13 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    with _deployment(args).start() as lab:
+    with _environment(args).start() as lab:
         result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs)
     print(result.to_json())
     return 0 if result.succeeded else 1
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from .environment import remove_labelled
-
     removed = remove_labelled()
     print(", ".join(f"{n} {kind}" for kind, n in removed.items()) + " removed")
     return 0

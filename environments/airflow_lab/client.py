@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import requests
 
 from .records import TaskInstanceRecord, TaskTry, parse_time
+from .types import AirflowVersion
 
 
 class AirflowAPI(Protocol):
@@ -47,7 +48,7 @@ class V2Client:
     """Airflow 3 through the official client."""
 
     def __init__(self, base_url: str, username: str, password: str) -> None:
-        import airflow_client.client as ac
+        import airflow_client.client as ac  # heavy (generated models for every endpoint): only for Airflow 3
 
         self.base_url = base_url.rstrip("/")
         self._ac = ac
@@ -295,6 +296,6 @@ class V1Client:
 
 
 def api_for(airflow_version: str, base_url: str, username: str, password: str) -> AirflowAPI:
-    if int(airflow_version.split(".")[0]) >= 3:
+    if AirflowVersion(airflow_version).major >= 3:
         return V2Client(base_url, username, password)
     return V1Client(base_url, username, password)

@@ -16,14 +16,18 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import docker.errors
 
 from . import settings as s
 from . import timings
 from .docker import docker_client
 from .errors import ImageBuildFailed, LabError
 from .progress import done, note, step
+from .types import AirflowVersion
 
 HASH_LABEL = f"{s.LABEL}.context-hash"
 
@@ -127,8 +131,6 @@ def _context_tar(spec: ImageSpec) -> io.BytesIO:
 
 
 def _image_id(name: str) -> str | None:
-    import docker.errors
-
     try:
         return docker_client().images.get(name).id
     except docker.errors.ImageNotFound:
@@ -137,8 +139,6 @@ def _image_id(name: str) -> str | None:
 
 def _up_to_date(name: str, wanted: str, quiet: bool) -> str | None:
     """The id of image ``name`` if it carries the context hash ``wanted``."""
-    import docker.errors
-
     try:
         image = docker_client().images.get(name)
     except docker.errors.ImageNotFound:
@@ -228,8 +228,6 @@ def import_rootfs(archive: Path, name: str) -> None:
 
 def base_image(quiet: bool = False) -> tuple[str, str]:
     """Choose the base: (name, image id). See ``Settings.base_image``."""
-    import docker.errors
-
     choice = s.settings().base_image
     if choice == "local":
         return s.LOCAL_BASE_IMAGE, local_base(quiet=quiet)
@@ -327,7 +325,7 @@ def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
 def _template_command(version: str) -> str:
     """What makes the template: Airflow's own migration (and, on Airflow 2, the API user the kit logs in as)."""
     script = "airflow db migrate"
-    if int(version.split(".")[0]) < 3:
+    if AirflowVersion(version).major < 3:
         script += (
             f" && airflow users create --role Admin --username {s.TEMPLATE_API_USER} --password"
             f" {s.TEMPLATE_DB_PASSWORD} --email lab@example.invalid --firstname Lab --lastname User"
@@ -347,16 +345,12 @@ def metadata_db_template(version: str, wanted: str, force: bool = False, quiet: 
     ``airflow db migrate`` run on a network of their own, Postgres shuts down cleanly, and the stopped container
     is committed. The data folder is in the image's own layer (the Postgres image declares no volume).
     """
-    import uuid
-
     name = s.metadata_db_image(version)
     if not force and (image_id := _up_to_date(name, wanted, quiet)):
         return image_id
     client = docker_client()
     build_id = f"template-{uuid.uuid4().hex[:8]}"
-    labels = {s.LABEL: "lab", f"{s.LABEL}.lab": build_id, f"{s.LABEL}.role": "metadata-db-template"}
-    if session := s.settings().session:
-        labels[f"{s.LABEL}.session"] = session
+    labels = s.labels("metadata-db-template", lab=build_id)
     began = time.monotonic()
     network = client.networks.create(f"airflow-lab-{build_id}", labels=labels)
     containers = []

@@ -205,9 +205,6 @@ def render_pods(
         "airflow db migrate >/tmp/migrate.log 2>&1 || { cat /tmp/migrate.log; exit 1; }; "
         f"python {_IN_IMAGE_SCRIPT} {dag_id} {logical_date}"
     )
-    labels = {s.LABEL: "lab", f"{s.LABEL}.lab": f"k8s-{lab_id}", f"{s.LABEL}.role": RENDER_ROLE}
-    if session := s.settings().session:  # as Lab.labels: a test session's leak check finds this container
-        labels[f"{s.LABEL}.session"] = session
     container = None
     try:
         with step(f"Rendering the pods of {dag_id} with Airflow's code (no cluster)"):
@@ -216,7 +213,7 @@ def render_pods(
                 ["bash", "-c", command],
                 detach=True,
                 environment=environment,
-                labels=labels,
+                labels=s.labels(RENDER_ROLE, lab=f"k8s-{lab_id}"),
                 volumes={
                     str(dags): {"bind": _IN_IMAGE_DAGS, "mode": "ro"},
                     str(pod_template_file()): {"bind": template_in_image, "mode": "ro"},

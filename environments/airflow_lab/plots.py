@@ -79,7 +79,7 @@ def overlapping_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_by: str = "hostname"):
     """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * max(len(frame), 3) + 1))
@@ -105,7 +105,7 @@ def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_
 
 def plot_concurrency(frame: pd.DataFrame, ax=None, label: str | None = None, limit: int | None = None):
     """Running attempts over time (a step plot), with an optional horizontal line at a limit."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3))

@@ -129,7 +129,7 @@ class RunResult:
 
     def to_frame(self):
         """One row per task instance: task_id, map_index, state, try_number, start, end, hostname, queue, pool."""
-        import pandas as pd
+        import pandas as pd  # heavy (~0.5 s): only for labs that build a table
 
         rows = [
             {

@@ -174,3 +174,16 @@ class Settings:
 
 def settings() -> Settings:
     return Settings()
+
+
+def labels(role: str, lab: str | None = None, env: str | None = None) -> dict[str, str]:
+    """The Docker labels of everything the kit starts (a lab's containers, networks and volumes; ``check`` and
+    ``kubernetes`` containers): ``cleanup`` and the leak tests find them by these, a test session by its own."""
+    found = {LABEL: "lab", f"{LABEL}.role": role}
+    if lab is not None:
+        found[f"{LABEL}.lab"] = lab
+    if env is not None:
+        found[f"{LABEL}.env"] = env
+    if session := settings().session:
+        found[f"{LABEL}.session"] = session
+    return found

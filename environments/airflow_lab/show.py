@@ -6,6 +6,8 @@ what Airflow recorded (a ``RunResult``, the REST API); nothing changes the runni
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -261,9 +263,6 @@ def load_dag(path: Path, dag_id: str | None = None) -> Any:
     What Airflow logs while it parses ("Filling up the DagBag from <path>") is held back from the lab's output
     and shown only in the error when the file does not load.
     """
-    import contextlib
-    import io
-
     try:
         from airflow.dag_processing.dagbag import DagBag
     except ImportError:  # Airflow 2

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import images
 from . import settings as s
+from .docker import docker_client
 from .errors import LabError
 
 GB = 1024**3
@@ -41,8 +42,6 @@ class Check:
 
 
 def _engine() -> tuple[Check, dict | None]:
-    from .docker import docker_client
-
     try:
         info = docker_client().info()
     except LabError as exc:

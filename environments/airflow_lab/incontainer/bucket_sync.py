@@ -58,10 +58,12 @@ def sync(have: dict) -> tuple[dict[str, str], list[str], list[str]]:
     return want, downloaded, deleted
 
 
-have, first = on_disk(), True
+have: dict[str, str | None] = on_disk()
+first = True
 while True:
     try:
-        have, downloaded, deleted = sync(have)
+        synced, downloaded, deleted = sync(have)
+        have = dict(synced)
         if first or downloaded or deleted:
             print(
                 f"synced s3://{bucket}/{prefix}: {len(have)} file(s); downloaded: {', '.join(downloaded) or '-'};"

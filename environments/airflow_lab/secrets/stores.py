@@ -2,12 +2,9 @@
 
     >>> env = local(dags="dags/secrets").with_secrets("vault", "labs/secrets/secrets.json")
 
-A *secrets file* (JSON or YAML) lists the entries::
-
-    {"connections": {"<conn_id>": "<URI>" | {"conn_type", "host", "login", "password", "port", "schema", "extra"}},
-     "variables": {"<key>": "<value>"}}
-
-and a *backend* says where the kit writes them before the DAG runs:
+``STORES`` is the registry: each store class names the ``[secrets] backend`` class Airflow is configured with
+(``airflow_class``), the server it needs (``service``: started through the lab, ``services.ServiceHost``) and
+when it is seeded (``seeded``: before Airflow starts, or once the metadata database is migrated):
 
 * ``metastore``: Airflow's database (``airflow connections import`` / ``airflow variables import``);
 * ``env``: ``AIRFLOW_CONN_<ID>`` / ``AIRFLOW_VAR_<KEY>`` environment variables of every Airflow container;
@@ -26,72 +23,25 @@ Secret values never appear in errors or progress output: errors name the entry a
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import secrets
 import shutil
-import tarfile
 import tempfile
-import time
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import requests
 
-from . import settings as s
-from .errors import LabError
+from .. import settings as s
+from ..errors import LabError
+from ..services import Moto, ServiceHost, VaultServer
+from ..types import SecretsBackend, secrets_backend
+from .entries import SecretEntries, connection_json, import_fields, load_secrets
 
-if TYPE_CHECKING:
-    from .environment import Lab
-
-#: Every backend the kit can seed; the last four are the ``[secrets] backend`` Airflow is configured with.
-BACKENDS = ("metastore", "env", "file", "vault", "aws", "ssm")
-BACKEND_CLASSES = {
-    "file": "airflow.secrets.local_filesystem.LocalFilesystemBackend",
-    "vault": "airflow.providers.hashicorp.secrets.vault.VaultBackend",
-    "aws": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-    "ssm": "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-}
-#: The backends served by the environment's moto server (which also holds a bucket deploy's DAGs).
-MOTO_BACKENDS = ("aws", "ssm")
-#: The backends whose server the kit starts in a container (their images are built before a start).
-SERVER_BACKENDS = ("vault", *MOTO_BACKENDS)
-CONNECTION_FIELDS = ("conn_type", "host", "login", "password", "port", "schema", "extra", "description")
-#: Airflow's key rule for connection ids and variable keys (``airflow.utils.helpers.validate_key``).
-KEY_PATTERN = re.compile(r"^[\w.-]+$")
-#: Words that make Airflow's secrets masker hide a variable's value (its ``DEFAULT_SENSITIVE_FIELDS``).
-SENSITIVE_WORDS = frozenset(
-    {
-        "access_key",
-        "access_token",
-        "api_key",
-        "apikey",
-        "auth_header",
-        "authorization",
-        "bearer",
-        "connection_string",
-        "dsn",
-        "passphrase",
-        "passwd",
-        "password",
-        "private_key",
-        "proxy",
-        "proxy_password",
-        "proxies",
-        "secret",
-        "service_account",
-        "service_key",
-        "token",
-        "keyfile_dict",
-        "webhook_url",
-    }
-)
 FILE_MOUNT = f"{s.AIRFLOW_HOME}/secrets"
 AWS_REGION = "us-east-1"
 #: moto accepts any credentials; these are its documented placeholders, not keys of a real account.
@@ -101,233 +51,30 @@ OPENBAO_POLICY = s.IMAGES_DIR / "openbao" / "airflow-policy.hcl"
 TOKEN_USES = 1_000_000
 
 
-class SecretsFileError(LabError):
-    """A secrets file (or mapping) that the kit cannot use; the message names the entry and the fix."""
-
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(
-            f"Secrets file {source}: {problem}\n"
-            'Expected: {"connections": {"<conn_id>": "<URI>" or {"conn_type": ..., "host": ..., "login": ..., '
-            '"password": ..., "port": ..., "schema": ..., "extra": {...}}}, "variables": {"<key>": "<value>"}} '
-            "(JSON or YAML)."
-        )
-
-
 class SecretsBackendError(LabError):
     """A backend that did not start or rejected an entry."""
 
 
-@dataclass(frozen=True)
-class SecretEntries:
-    """The connections and variables of a secrets file, validated. Prints without values."""
+class StoreHost(ServiceHost, Protocol):
+    """The running lab a store works in (``lab.Lab``): it starts the store's server and runs Airflow's CLI (the
+    metastore store writes with ``airflow connections import`` in the scheduler's container)."""
 
-    connections: Mapping[str, str | Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
-    variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    source: str = "<mapping>"
+    def exec_result(self, component: str, command: list[str]) -> tuple[int, str]: ...
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "connections", MappingProxyType(dict(self.connections)))
-        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
-
-    def __repr__(self) -> str:  # ids and keys only: a printed environment never shows a secret
-        return f"SecretEntries(connections={sorted(self.connections)}, variables={sorted(self.variables)})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SecretEntries):
-            return NotImplemented
-        return dict(self.connections) == dict(other.connections) and dict(self.variables) == dict(other.variables)
-
-    def __hash__(self) -> int:
-        return hash((tuple(sorted(self.connections)), tuple(sorted(self.variables))))
-
-    def password(self, conn_id: str) -> str | None:
-        """The password of a connection as Airflow sees it (URL-decoded from a URI)."""
-        value = self.connections[conn_id]
-        if isinstance(value, str):
-            password = urlsplit(value).password
-            return _unquote(password) if password else None
-        return value.get("password")
-
-    def sensitive_values(self) -> list[str]:
-        """Connection passwords (URI or field form) and values of variables Airflow treats as sensitive."""
-        found = [str(p) for conn_id in self.connections if (p := self.password(conn_id))]
-        found += [v for k, v in self.variables.items() if is_sensitive(k)]
-        return found
-
-    def redact(self, text: str) -> str:
-        for value in sorted({*self.sensitive_values(), *self.variables.values(), *_uris(self)}, key=len, reverse=True):
-            if len(value) >= 3:
-                text = text.replace(value, "***")
-        return text
-
-
-def is_sensitive(key: str) -> bool:
-    """Whether Airflow's masker hides a variable named ``key`` (a sensitive word is part of its name)."""
-    return any(word in key.lower() for word in SENSITIVE_WORDS)
-
-
-def _unquote(text: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(text)
-
-
-def _uris(entries: SecretEntries) -> list[str]:
-    return [v for v in entries.connections.values() if isinstance(v, str)]
-
-
-# -- loading -------------------------------------------------------------------------------------------
-
-
-def load_secrets(source: str | Path | Mapping[str, Any] | SecretEntries | None) -> SecretEntries:
-    """Read and validate a secrets file (``.json``, ``.yaml``/``.yml``) or an equivalent mapping."""
-    if source is None:
-        return SecretEntries(source="<none>")
-    if isinstance(source, SecretEntries):
-        return source
-    if isinstance(source, Mapping):
-        return _validate(source, "<mapping>")
-    path = Path(source)
-    name = str(path)
-    if not path.is_file():
-        raise SecretsFileError(name, "the file does not exist (or is not a file).")
-    text = path.read_text()
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            where = f"at line {exc.lineno}, column {exc.colno}"
-            raise SecretsFileError(name, f"not valid JSON {where}: {exc.msg}.") from None
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        data = _yaml(text, name)
-    else:
-        raise SecretsFileError(name, f"unknown file type {path.suffix!r}: name it .json, .yaml or .yml.")
-    return _validate(data, name)
-
-
-def _yaml(text: str, name: str) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SecretsFileError(name, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}.") from None
-
-
-def _validate(data: Any, name: str) -> SecretEntries:
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise SecretsFileError(name, f"the top level must be an object, not {type(data).__name__}.")
-    unknown = sorted(set(data) - {"connections", "variables"})
-    if unknown:
-        raise SecretsFileError(name, f"unknown top-level key(s) {unknown}: only 'connections' and 'variables'.")
-    connections = data.get("connections") or {}
-    variables = data.get("variables") or {}
-    for section, value in (("connections", connections), ("variables", variables)):
-        if not isinstance(value, Mapping):
-            raise SecretsFileError(name, f"'{section}' must be an object mapping ids to values.")
-    return SecretEntries(
-        {str(k): _connection(name, str(k), v) for k, v in connections.items()},
-        {str(k): _variable(name, str(k), v) for k, v in variables.items()},
-        source=name,
-    )
-
-
-def _check_key(name: str, kind: str, key: str) -> None:
-    if not KEY_PATTERN.match(key) or len(key) > 200:
-        raise SecretsFileError(
-            name, f"{kind} {key!r}: ids may contain only letters, digits, '_', '-' and '.' (at most 200)."
-        )
-
-
-def _connection(name: str, conn_id: str, value: Any) -> str | Mapping[str, Any]:
-    _check_key(name, "connection", conn_id)
-    where = f"connection {conn_id!r}"
-    if isinstance(value, str):
-        parts = urlsplit(value)
-        if not parts.scheme or "://" not in value:
-            raise SecretsFileError(name, f"{where}: a URI needs a scheme, e.g. postgresql://user:pass@host:5432/db.")
-        try:
-            parts.port  # noqa: B018  (raises ValueError on a bad port)
-        except ValueError:
-            raise SecretsFileError(
-                name,
-                f"{where}: the URI's host:port cannot be parsed. A login or password containing '@', ':', '/', "
-                "'#' or '?' must be URL-encoded, e.g. urllib.parse.quote(password, safe='').",
-            ) from None
-        if "#" in value:
-            raise SecretsFileError(
-                name, f"{where}: '#' starts a URI fragment; URL-encode it (%23) in the login or password."
-            )
-        return value
-    if isinstance(value, Mapping):
-        unknown = sorted(set(value) - set(CONNECTION_FIELDS))
-        if unknown:
-            raise SecretsFileError(name, f"{where}: unknown field(s) {unknown}; allowed: {list(CONNECTION_FIELDS)}.")
-        if not isinstance(value.get("conn_type"), str) or not value["conn_type"]:
-            raise SecretsFileError(name, f"{where}: 'conn_type' is required (e.g. 'postgres').")
-        port = value.get("port")
-        if port is not None and not (isinstance(port, int) or (isinstance(port, str) and port.isdigit())):
-            raise SecretsFileError(name, f"{where}: 'port' must be a number.")
-        extra = value.get("extra")
-        if extra is not None and not isinstance(extra, (Mapping, str)):
-            raise SecretsFileError(name, f"{where}: 'extra' must be an object or a JSON string.")
-        if isinstance(extra, str):
-            try:
-                json.loads(extra)
-            except json.JSONDecodeError:
-                raise SecretsFileError(name, f"{where}: 'extra' is a string but not JSON.") from None
-        fields = {k: v for k, v in value.items() if v is not None}
-        if "port" in fields:
-            fields["port"] = int(fields["port"])
-        if isinstance(fields.get("extra"), Mapping):
-            fields["extra"] = dict(fields["extra"])
-        return MappingProxyType(fields)
-    raise SecretsFileError(name, f"{where}: expected a URI string or an object, not {type(value).__name__}.")
-
-
-def _variable(name: str, key: str, value: Any) -> str:
-    _check_key(name, "variable", key)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (Mapping, list)):  # a JSON variable: Variable.get(key, deserialize_json=True)
-        return json.dumps(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise SecretsFileError(name, f"variable {key!r}: expected a string (or an object for a JSON variable).")
-
-
-# -- serialisation per backend -------------------------------------------------------------------------
-
-
-def connection_json(value: str | Mapping[str, Any]) -> str:
-    """The value Airflow accepts in ``AIRFLOW_CONN_*`` or a secret string: the URI, or the fields as JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(dict(value))
-
-
-def _import_fields(value: str | Mapping[str, Any]) -> str | dict[str, Any]:
-    """``airflow connections import`` and ``LocalFilesystemBackend`` want ``extra`` as a JSON string."""
-    if isinstance(value, str):
-        return value
-    fields = dict(value)
-    if isinstance(fields.get("extra"), Mapping):
-        fields["extra"] = json.dumps(fields["extra"])
-    return fields
-
-
-# -- the stores ----------------------------------------------------------------------------------------
+    def put_files(self, component: str, folder: str, files: dict[str, bytes]) -> None: ...
 
 
 class Store:
     """One place that holds connections and variables. ``put_*``/``delete_*`` change it while Airflow runs."""
 
-    backend = ""
-    live = True  # whether entries can change after start
+    backend: ClassVar[str] = ""
+    #: The ``[secrets] backend`` class Airflow is configured with; None: one of Airflow's own sources.
+    airflow_class: ClassVar[str | None] = None
+    #: The server the store needs in the lab (``services``), if any: its images are built before a start.
+    service: ClassVar[str | None] = None
+    #: When the kit writes the entries: ``before`` Airflow starts, or once the database is ``migrated``.
+    seeded: ClassVar[str] = "before"
+    live: ClassVar[bool] = True  # whether entries can change after start
 
     def __init__(self, entries: SecretEntries) -> None:
         self.entries = entries
@@ -372,7 +119,7 @@ class _BackendConfig(Store):
 
     def airflow_env(self) -> dict[str, str]:
         return {
-            "AIRFLOW__SECRETS__BACKEND": BACKEND_CLASSES[self.backend],
+            "AIRFLOW__SECRETS__BACKEND": str(self.airflow_class),
             "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps(self.backend_kwargs()),
         }
 
@@ -381,6 +128,7 @@ class EnvStore(Store):
     """``AIRFLOW_CONN_<ID>`` and ``AIRFLOW_VAR_<KEY>`` on every Airflow container (fixed at start)."""
 
     backend = "env"
+    seeded = "at start (container environment)"
     live = False
 
     def airflow_env(self) -> dict[str, str]:
@@ -391,16 +139,27 @@ class EnvStore(Store):
     def seed(self) -> None:  # nothing to write: the containers start with them
         pass
 
-    def _fixed(self, *_: Any) -> None:
-        raise LabError("Environment variables are fixed when the containers start: start a new environment.")
+    def _fixed(self) -> LabError:
+        return LabError("Environment variables are fixed when the containers start: start a new environment.")
 
-    put_connection = put_variable = delete_connection = delete_variable = _fixed
+    def put_connection(self, conn_id: str, value: str | Mapping[str, Any]) -> None:
+        raise self._fixed()
+
+    def put_variable(self, key: str, value: str) -> None:
+        raise self._fixed()
+
+    def delete_connection(self, conn_id: str) -> None:
+        raise self._fixed()
+
+    def delete_variable(self, key: str) -> None:
+        raise self._fixed()
 
 
 class FileStore(_BackendConfig):
     """``LocalFilesystemBackend``: ``connections.json`` and ``variables.json`` in a folder mounted read-only."""
 
     backend = "file"
+    airflow_class = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
 
     def __init__(self, entries: SecretEntries) -> None:
         super().__init__(entries)
@@ -416,7 +175,7 @@ class FileStore(_BackendConfig):
         }
 
     def seed(self) -> None:
-        self._connections = {k: _import_fields(v) for k, v in self.entries.connections.items()}
+        self._connections = {k: import_fields(v) for k, v in self.entries.connections.items()}
         self._variables = dict(self.entries.variables)
         self._write()
 
@@ -428,7 +187,7 @@ class FileStore(_BackendConfig):
             tmp.replace(self.folder / name)  # atomic: a task never reads half a file
 
     def put_connection(self, conn_id: str, value: str | Mapping[str, Any]) -> None:
-        self._connections[conn_id] = _import_fields(value)
+        self._connections[conn_id] = import_fields(value)
         self._write()
 
     def put_variable(self, key: str, value: str) -> None:
@@ -451,16 +210,17 @@ class MetastoreStore(Store):
     """Airflow's database, written with Airflow's own CLI inside the scheduler's container."""
 
     backend = "metastore"
+    seeded = "migrated"
 
-    def __init__(self, entries: SecretEntries, lab: Lab) -> None:
+    def __init__(self, entries: SecretEntries, lab: StoreHost) -> None:
         super().__init__(entries)
         self.lab = lab
 
     def seed(self) -> None:
-        self._import({k: _import_fields(v) for k, v in self.entries.connections.items()}, dict(self.entries.variables))
+        self._import({k: import_fields(v) for k, v in self.entries.connections.items()}, dict(self.entries.variables))
 
     def put_connection(self, conn_id: str, value: str | Mapping[str, Any]) -> None:
-        self._import({conn_id: _import_fields(value)}, {})
+        self._import({conn_id: import_fields(value)}, {})
 
     def put_variable(self, key: str, value: str) -> None:
         self._import({}, {key: value})
@@ -474,9 +234,7 @@ class MetastoreStore(Store):
     def _import(self, connections: dict[str, Any], variables: dict[str, str]) -> None:
         folder = f"/tmp/airflow-lab-seed-{secrets.token_hex(4)}"
         files = {"connections.json": connections, "variables.json": variables}
-        container = self.lab.containers["scheduler"].get_wrapped_container()
-        container.exec_run(["mkdir", "-p", folder])
-        container.put_archive(folder, _tar({n: json.dumps(d).encode() for n, d in files.items()}))
+        self.lab.put_files("scheduler", folder, {n: json.dumps(d).encode() for n, d in files.items()})
         try:
             if connections:
                 out = self._airflow(
@@ -494,13 +252,12 @@ class MetastoreStore(Store):
                 if f"{len(variables)} of {len(variables)} variables successfully updated" not in out:
                     raise self._rejected("variable", ", ".join(variables), _last_lines(out))
         finally:
-            container.exec_run(["rm", "-rf", folder])
+            self.lab.exec_result("scheduler", ["rm", "-rf", folder])
 
     def _airflow(self, command: list[str], kind: str, key: str) -> str:
-        result = self.lab.containers["scheduler"].get_wrapped_container().exec_run(command, demux=False)
-        output = (result.output or b"").decode(errors="replace")
-        if result.exit_code != 0:
-            raise self._rejected(kind, key, f"`{' '.join(command[:3])}` exited with {result.exit_code}: " + output)
+        exit_code, output = self.lab.exec_result("scheduler", command)
+        if exit_code != 0:
+            raise self._rejected(kind, key, f"`{' '.join(command[:3])}` exited with {exit_code}: " + output)
         return output
 
 
@@ -529,11 +286,13 @@ class VaultStore(_BackendConfig):
     (``AIRFLOW_LAB_VAULT_ADDR``); Airflow reads with a token limited to its paths."""
 
     backend = "vault"
+    airflow_class = "airflow.providers.hashicorp.secrets.vault.VaultBackend"
+    service = "openbao"
     mount_point = "secret"  # KV v2, mounted by the dev server; the provider's default mount_point
     connections_path = "connections"
     variables_path = "variables"
 
-    def __init__(self, entries: SecretEntries, lab: Lab) -> None:
+    def __init__(self, entries: SecretEntries, lab: StoreHost | None) -> None:
         super().__init__(entries)
         self.lab = lab
         self.airflow_token = ""
@@ -567,28 +326,10 @@ class VaultStore(_BackendConfig):
         return TOKEN_USES - int(answer["data"]["num_uses"])
 
     def _start_container(self) -> None:
-        container = self.lab._container("openbao", s.vault_image())
-        listen = f"0.0.0.0:{s.OPENBAO_PORT}"
-        local = f"http://127.0.0.1:{s.OPENBAO_PORT}"
-        # BAO_*/VAULT_*: `bao kv ...` or `vault kv ...` run inside the container (as a reader would) needs no flags.
-        # HashiCorp's image entrypoint adds -dev-root-token-id/-dev-listen-address from VAULT_DEV_* itself (the same
-        # values) and, with SKIP_SETCAP, does not try to give the binary IPC_LOCK (a dev server does not mlock).
-        container.with_envs(
-            BAO_ADDR=local,
-            BAO_TOKEN=self.root_token,
-            VAULT_ADDR=local,
-            VAULT_TOKEN=self.root_token,
-            VAULT_DEV_ROOT_TOKEN_ID=self.root_token,
-            VAULT_DEV_LISTEN_ADDRESS=listen,
-            SKIP_SETCAP="true",
-        )
-        container.with_command(
-            ["server", "-dev", f"-dev-root-token-id={self.root_token}", f"-dev-listen-address={listen}"]
-        )
-        self.lab._publish(container, s.OPENBAO_PORT)
-        container.start()
-        self.url = f"http://{s.settings().bind_host}:{container.get_exposed_port(s.OPENBAO_PORT)}"
-        _wait_http(self.lab, "openbao", lambda: requests.get(f"{self.url}/v1/sys/health", timeout=2).status_code)
+        if self.lab is None:
+            raise LabError("A Vault store starts its server in a running lab.")
+        server = self.lab.start_service(VaultServer(self.root_token), "Starting openbao")
+        self.url = server.url(s.OPENBAO_PORT)
 
     @property
     def server(self) -> str:
@@ -607,7 +348,7 @@ class VaultStore(_BackendConfig):
         if not self.external or not self.airflow_token:
             return
         left: list[str] = []
-        steps = [
+        steps: list[tuple[str, str, str, dict[str, str] | None]] = [
             (f"{kind} {key}", "DELETE", f"{self.mount_point}/metadata/{self._path(kind)}/{key}", None)
             for kind, key in sorted(self._written)
         ]
@@ -687,22 +428,22 @@ class VaultStore(_BackendConfig):
 class _MotoStore(_BackendConfig):
     """A moto server (an emulator of the AWS API, not AWS) in its own container; subclasses speak one service."""
 
-    service = ""  # the credential scope's service name
+    service = "moto"
+
+    scope = ""  # the credential scope's service name
     target = ""  # the X-Amz-Target prefix of the service's JSON protocol
     connections_prefix = variables_prefix = ""
 
-    def __init__(self, entries: SecretEntries, lab: Lab) -> None:
+    def __init__(self, entries: SecretEntries, lab: StoreHost | None) -> None:
         super().__init__(entries)
         self.lab = lab
         self.url = ""
         self.internal_url = f"http://moto:{s.MOTO_PORT}"
 
     def start(self) -> None:
-        container = self.lab._container("moto", s.moto_image())
-        self.lab._publish(container, s.MOTO_PORT)
-        container.start()
-        self.url = f"http://{s.settings().bind_host}:{container.get_exposed_port(s.MOTO_PORT)}"
-        _wait_http(self.lab, "moto", lambda: requests.get(f"{self.url}/moto-api/", timeout=2).status_code)
+        if self.lab is None:
+            raise LabError("A moto store starts its server in a running lab.")
+        self.url = self.lab.start_service(Moto(), "Starting moto").url(s.MOTO_PORT)
 
     def airflow_env(self) -> dict[str, str]:
         return super().airflow_env() | AWS_PLACEHOLDER_CREDENTIALS | {"AWS_DEFAULT_REGION": AWS_REGION}
@@ -739,7 +480,7 @@ class _MotoStore(_BackendConfig):
             "X-Amz-Target": f"{self.target}.{action}",
             # moto reads the region and the service from the credential scope; it does not check signatures
             "Authorization": (
-                f"AWS4-HMAC-SHA256 Credential=testing/20250101/{AWS_REGION}/{self.service}/aws4_request, "
+                f"AWS4-HMAC-SHA256 Credential=testing/20250101/{AWS_REGION}/{self.scope}/aws4_request, "
                 "SignedHeaders=host, Signature=0"
             ),
         }
@@ -761,7 +502,8 @@ class AwsStore(_MotoStore):
     """AWS Secrets Manager, served by moto: secrets ``airflow/connections/<id>``, ``airflow/variables/<key>``."""
 
     backend = "aws"
-    service, target = "secretsmanager", "secretsmanager"
+    airflow_class = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+    scope, target = "secretsmanager", "secretsmanager"
     connections_prefix = "airflow/connections"
     variables_prefix = "airflow/variables"
 
@@ -779,7 +521,8 @@ class SsmStore(_MotoStore):
     default prefixes ``/airflow/connections/<id>`` and ``/airflow/variables/<key>``."""
 
     backend = "ssm"
-    service, target = "ssm", "AmazonSSM"
+    airflow_class = "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend"
+    scope, target = "ssm", "AmazonSSM"
     connections_prefix = "/airflow/connections"
     variables_prefix = "/airflow/variables"
 
@@ -804,65 +547,51 @@ class SsmStore(_MotoStore):
             body = {"NextToken": answer["NextToken"]}
 
 
-def _tar(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def _last_lines(text: str, n: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-n:])
 
 
-def _wait_http(lab: Lab, role: str, status: Any, timeout: float = 60) -> None:
-    from .environment import _exited, _tail
-    from .errors import ComponentUnhealthy
+# -- the registry --------------------------------------------------------------------------------------------
 
-    deadline = time.monotonic() + timeout
-    with lab._progress(f"Starting {role}") as progress:
-        while True:
-            wrapped = lab.containers[role].get_wrapped_container()
-            if _exited(wrapped):
-                raise ComponentUnhealthy(role, "its container exited", _tail(lab.containers[role]))
-            try:
-                if status() < 500:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise ComponentUnhealthy(role, f"not ready after {timeout:.0f} s", _tail(lab.containers[role]))
-            progress("waiting")
-            time.sleep(s.settings().poll_interval)
+#: Every store the kit can seed, by backend name: each class names its Airflow class, its server and its seeding.
+STORES: dict[SecretsBackend, type[Store]] = {
+    SecretsBackend(store.backend): store
+    for store in (MetastoreStore, EnvStore, FileStore, VaultStore, AwsStore, SsmStore)
+}
+BACKENDS = tuple(backend.value for backend in SecretsBackend)
+#: The ``[secrets] backend`` Airflow is configured with, for the stores that are one.
+BACKEND_CLASSES = {b.value: store.airflow_class for b, store in STORES.items() if store.airflow_class}
+#: The backends served by the environment's moto server (which also holds a bucket deploy's DAGs).
+MOTO_BACKENDS = tuple(b.value for b, store in STORES.items() if store.service == "moto")
+#: The backends whose server the kit starts in a container (their images are built before a start).
+SERVER_BACKENDS = tuple(b.value for b, store in STORES.items() if store.service)
 
 
-# -- what the Lab holds -----------------------------------------------------------------------------------
+# -- what the Environment holds ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SecretStore:
     """Part of an ``Environment``: a backend and the entries the kit writes into it."""
 
-    backend: str
+    backend: SecretsBackend
     entries: SecretEntries
 
     def __repr__(self) -> str:
-        return self.backend
+        return str(self.backend)
 
 
-def secret_store(backend: str, secrets_: str | Path | Mapping[str, Any] | SecretEntries | None) -> SecretStore:
-    if backend not in BACKENDS:
-        raise LabError(f"Unknown secrets backend {backend!r}: use one of {', '.join(BACKENDS)}.")
-    if backend == "vault":
+def secret_store(
+    backend: str | SecretsBackend, secrets_: str | Path | Mapping[str, Any] | SecretEntries | None
+) -> SecretStore:
+    name = secrets_backend(backend)
+    if name is SecretsBackend.VAULT:
         external_vault()  # a half-configured external server fails here, before anything starts
-    return SecretStore(backend, load_secrets(secrets_))
+    return SecretStore(name, load_secrets(secrets_))
 
 
 def check_stores(stores: tuple[SecretStore, ...]) -> None:
-    names = [st.backend for st in stores]
+    names = [str(st.backend) for st in stores]
     if len(set(names)) != len(names):
         raise LabError(f"Each secrets backend can be given once (got {names}); merge the entries into one file.")
     configured = [n for n in names if n in BACKEND_CLASSES]
@@ -872,14 +601,22 @@ def check_stores(stores: tuple[SecretStore, ...]) -> None:
         )
 
 
+def needs_servers(stores: tuple[SecretStore, ...]) -> bool:
+    """Whether any store starts a server (OpenBao, moto), whose image must then be built."""
+    return any(STORES[st.backend].service for st in stores)
+
+
+# -- what a running lab holds --------------------------------------------------------------------------------
+
+
 class SecretStores:
     """The started stores of a lab, by backend name: ``lab.secret_stores["vault"].put_connection(...)``."""
 
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, specs: tuple[SecretStore, ...], lab: StoreHost) -> None:
         self.lab = lab
         self.stores: dict[str, Store] = {}
-        for spec in lab.env.secret_stores:
-            self.stores[spec.backend] = _make(spec, lab)
+        for spec in specs:
+            self.stores[str(spec.backend)] = _make(spec, lab)
 
     def __getitem__(self, backend: str) -> Any:
         try:
@@ -891,12 +628,13 @@ class SecretStores:
         return backend in self.stores
 
     def start(self) -> None:
-        """Before Airflow starts: start the servers a backend needs and write its entries."""
+        """Before Airflow starts: start the servers the stores need and write the entries seeded ``before``."""
         for store in self.stores.values():
-            if hasattr(store, "start"):
-                store.start()
-            if store.backend != "metastore":
-                with self.lab._progress(f"Writing {_count(store.entries)} into the {store.backend} backend"):
+            starter: Callable[[], None] | None = getattr(store, "start", None)
+            if starter is not None:
+                starter()
+            if store.seeded == "before":
+                with self.lab.progress(f"Writing {_count(store.entries)} into the {store.backend} backend"):
                     store.seed()
 
     def airflow_env(self) -> dict[str, str]:
@@ -908,12 +646,16 @@ class SecretStores:
     def volumes(self) -> list[tuple[str, str]]:
         return [(str(st.folder), FILE_MOUNT) for st in self.stores.values() if isinstance(st, FileStore)]
 
-    def after_healthy(self) -> None:
-        """Once the database is migrated: write the metastore's entries."""
-        if "metastore" in self.stores:
-            store = self.stores["metastore"]
-            with self.lab._progress(f"Writing {_count(store.entries)} into the metastore"):
-                store.seed()
+    def after_migration(self) -> None:
+        """Once the database is migrated and Airflow is up: write the entries seeded then (the metastore's)."""
+        for store in self.stores.values():
+            if store.seeded == "migrated":
+                with self.lab.progress(f"Writing {_count(store.entries)} into the {store.backend}"):
+                    store.seed()
+
+    def moto_url(self) -> str | None:
+        """The host address of the lab's moto server, if a store started one."""
+        return next((st.url for st in self.stores.values() if isinstance(st, _MotoStore)), None)
 
     def describe(self) -> list[str]:
         return [line for store in self.stores.values() for line in store.describe()]
@@ -923,18 +665,11 @@ class SecretStores:
             store.close()
 
 
-def _make(spec: SecretStore, lab: Lab) -> Store:
-    if spec.backend == "env":
-        return EnvStore(spec.entries)
-    if spec.backend == "file":
-        return FileStore(spec.entries)
-    if spec.backend == "metastore":
-        return MetastoreStore(spec.entries, lab)
-    if spec.backend == "vault":
-        return VaultStore(spec.entries, lab)
-    if spec.backend == "ssm":
-        return SsmStore(spec.entries, lab)
-    return AwsStore(spec.entries, lab)
+def _make(spec: SecretStore, lab: StoreHost) -> Store:
+    store = STORES[spec.backend]
+    if store.service or store.seeded == "migrated":  # a server to start, or Airflow's CLI to run: the lab's
+        return store(spec.entries, lab)  # type: ignore[call-arg]
+    return store(spec.entries)
 
 
 def _count(entries: SecretEntries) -> str:

@@ -1,0 +1,566 @@
+"""One running environment: its network, its services in start order, its API, and its removal.
+
+``Lab`` starts what an ``environment.Environment`` describes (``env.start()`` makes one), gives stores and
+deploys a public way to start a service on its network (``start_service``), runs commands and SQL in its
+containers, drives DAG runs through ``runs``, and removes every container, network and volume it made on
+``stop()``, after success, failure or interrupt.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import secrets
+import signal
+import tarfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import docker.errors
+from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+from . import runs, timings
+from . import settings as s
+from .client import AirflowAPI, api_for
+from .deploy.release import git_image
+from .docker import docker_client, labelled
+from .errors import ComponentUnhealthy, LabError
+from .images import ensure_images
+from .progress import step
+from .records import RunResult
+from .secrets import SecretStores
+from .secrets.stores import needs_servers
+from .services import AirflowContainer, Postgres, RabbitMQ, Redis, Service
+from .types import Broker
+
+if TYPE_CHECKING:  # the value Lab starts; environment.py imports this module to give it ``start()``
+    from .environment import Environment
+
+S = TypeVar("S", bound=Service)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Generated per start; never reused between environments."""
+
+    username: str = "admin"
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    db_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    broker_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    fernet_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(64))  # HS512 wants >= 64 bytes
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
+
+    def __repr__(self) -> str:  # keep secrets out of tracebacks and notebook outputs
+        return f"Secrets(username={self.username!r}, password='***')"
+
+
+def credentials_sql(major: int, secrets_: Secrets) -> str:
+    """SQL that gives the migrated template this start's passwords (the template's own are public)."""
+    sql = f"ALTER USER airflow PASSWORD {_quote(secrets_.db_password)};"
+    if major < 3:  # FAB's API user, created in the template; werkzeug's scrypt format, as `airflow users create`
+        sql += (
+            f"UPDATE ab_user SET password = {_quote(werkzeug_scrypt(secrets_.password))},"
+            f" username = {_quote(secrets_.username)} WHERE username = {_quote(s.TEMPLATE_API_USER)};"
+        )
+    return sql
+
+
+def werkzeug_scrypt(password: str, n: int = 2**15, r: int = 8, p: int = 1) -> str:
+    """The hash ``werkzeug.security.generate_password_hash`` makes by default (werkzeug 3), which FAB checks."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p, dklen=64)
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_LIVE: set[Lab] = set()
+
+
+@atexit.register
+def _stop_all_live() -> None:
+    """A Jupyter kernel restarted or a script ended without ``stop()``: remove what is still running."""
+    for lab in list(_LIVE):
+        lab.stop()
+
+
+class Lab:
+    """A started environment. Use as a context manager; ``stop()`` is safe to call twice."""
+
+    def __init__(self, env: Environment, show_progress: bool = True) -> None:
+        self.env = env
+        self.id = uuid.uuid4().hex[:8]
+        self.secrets = Secrets()
+        self.show_progress = show_progress
+        self.containers: dict[str, Service] = {}
+        self.network: Network | None = None
+        self.api: AirflowAPI | None = None
+        self.url: str | None = None
+        self.timings: dict[str, float] = {}
+        #: The started secrets backends, by name: ``lab.secret_stores["vault"].put_connection(...)``.
+        self.secret_stores: SecretStores | None = None
+        source = env.dag_source
+        #: the image the Airflow components run now (a release's, the git image; changes with ``roll_out``)
+        self.image = (source.image if source else None) or s.airflow_image(env.airflow_version)
+        #: (image, seconds from the first container replaced to healthy) per roll-out
+        self.roll_outs: list[tuple[str, float]] = []
+        self._dags_volume = ""
+
+    def __repr__(self) -> str:
+        state = f"running at {self.url}" if self.url else "stopped"
+        return f"Lab({self.env!r}, id={self.id}, {state})"
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def labels(self, role: str) -> dict[str, str]:
+        return s.labels(role, lab=self.id, env=self.env.name)
+
+    def __enter__(self) -> Lab:
+        if not self.url:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Lab:
+        docker_client()  # a clear error now if there is no engine
+        _LIVE.add(self)
+        began = time.monotonic()
+        env = self.env
+        what = f"{env.name}, Airflow {env.airflow_version}"
+        try:
+            with self.progress(f"Starting {what}", done_as=f"Airflow is up: {what}") as progress:
+                progress("checking images")
+                ensure_images(
+                    (env.airflow_version,),
+                    secret_stores=needs_servers(env.secret_stores),
+                    brokers=env.uses_celery,
+                    quiet=True,
+                )
+                if self.image == s.airflow_git_image(env.airflow_version):
+                    git_image(env.airflow_version)  # built on first use (cached by content)
+                images_ready = time.monotonic()
+                self._start_containers()
+            self.timings = {
+                "images_s": round(images_ready - began, 2),
+                "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
+            }
+            timings.record("start", time.monotonic() - began, environment=repr(env))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def progress(self, what: str, done_as: str | None = None) -> Any:
+        """``with lab.progress("Doing x") as update:``: one line when done (none without ``show_progress``; inside
+        another step, only that step's detail)."""
+        return step(what, enabled=self.show_progress, done_as=done_as)
+
+    def start_service(self, service: S, title: str | None = None) -> S:
+        """Start ``service`` on this lab's network, under the lab's name and labels, and wait until it is ready.
+
+        Secrets stores start their servers (OpenBao, moto) and deploys their sidecars this way.
+        """
+        self._join(service)
+        if title is None:
+            service.start()
+        else:
+            with self.progress(title):
+                service.start()
+        return service
+
+    def start_services(self, services: list[S]) -> list[S]:
+        """``start_service`` for several services that do not wait for each other, side by side: each ``docker
+        run`` costs a few hundred ms."""
+        for service in services:
+            self._join(service)
+        with ThreadPoolExecutor(max_workers=max(len(services), 1)) as pool:
+            for started in [pool.submit(service.start) for service in services]:
+                started.result()
+        return services
+
+    def _join(self, service: Service) -> None:
+        service.join(self.network, f"airflow-lab-{self.id}-{service.role}", self.labels(service.role))
+        self.containers[service.role] = service
+
+    def _start_containers(self) -> None:
+        env, secrets_ = self.env, self.secrets
+        self.network = Network(docker_network_kw={"labels": self.labels("network")})
+        self.network.name = f"airflow-lab-{self.id}"
+        self.network.create()
+
+        # Airflow's metadata database comes migrated in the image (``airflow-lab images`` made it); only the
+        # credentials are new: the database password, and on Airflow 2 the API user's password.
+        self.start_service(Postgres(env.airflow_version), "Starting Postgres")
+        self.exec(
+            "postgres",
+            [
+                "psql",
+                "-U",
+                "airflow",
+                "-d",
+                "airflow",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                credentials_sql(env.major, secrets_),
+            ],
+        )
+        if env.uses_celery and env.broker is Broker.REDIS:
+            self.start_service(Redis(), "Starting Redis (the Celery broker)")
+        if env.uses_celery and env.broker is Broker.RABBITMQ:
+            self.start_service(RabbitMQ(secrets_.broker_password), "Starting RabbitMQ (the Celery broker)")
+
+        self.secret_stores = SecretStores(env.secret_stores, self)
+        self.secret_stores.start()  # servers (OpenBao, moto) started and seeded before Airflow reads them
+        source = env.dag_source
+        if source is not None and source.bucket is not None:
+            self.upload(source.bucket.folder)  # the bucket must hold the DAGs before the DAG processor starts
+        # explicit options (--config, with_config) win over what a secrets backend sets
+        airflow_env = self.secret_stores.airflow_env() | env.airflow_config(secrets_)
+        airflow_env |= {"AIRFLOW_LAB_USER": secrets_.username, "AIRFLOW_LAB_PASSWORD": secrets_.password}
+        airflow_env |= dict(env.env_vars)
+        if source is not None and source.sidecar is not None:
+            self._start_sidecar()
+
+        components = env.components()
+        containers = []
+        for component in components:
+            c = self._airflow_container(component.name, hostname=f"airflow-{component.name}")
+            c.with_envs(**airflow_env).with_command(list(component.command))
+            if env.dags is not None:
+                c.mount(str(env.dags), s.DAGS_MOUNT)
+            for host_folder, mount in self.secret_stores.volumes():
+                c.mount(host_folder, mount)
+            if component == components[0]:  # the API server (webserver on Airflow 2)
+                c.publish(s.API_PORT)
+            containers.append(c)
+        self.start_services(containers)
+
+        self.url = self.containers[components[0].name].url(s.API_PORT)
+        self.api = api_for(env.airflow_version, self.url, secrets_.username, secrets_.password)
+        self.wait_healthy()
+        self.secret_stores.after_migration()
+
+    def _airflow_container(self, role: str, hostname: str | None = None) -> AirflowContainer:
+        """A container of the image the Airflow components run, with the plugins and the deploy's mounts."""
+        container = AirflowContainer(self.image, role, hostname)
+        if self.env.plugins is not None:
+            container.mount(str(self.env.plugins), s.PLUGINS_MOUNT)
+        source = self.env.dag_source
+        if source is not None:
+            for host, target in source.mounts:
+                container.mount(str(host), target)
+        if self._dags_volume:
+            container.mount(self._dags_volume, s.DAGS_MOUNT)
+        return container
+
+    def _start_sidecar(self) -> None:
+        """Airflow 2's sidecar pattern (git-sync, a bucket sync): a sidecar writes the DAG files into a volume
+        that the Airflow components mount read-only as their DAG folder. One code path for every sidecar."""
+        source = self.env.dag_source
+        assert source is not None and source.sidecar is not None
+        loop = source.sidecar
+        self._dags_volume = f"airflow-lab-{self.id}-dags"
+        docker_client().volumes.create(self._dags_volume, labels=self.labels("dags-volume"))
+        sidecar = AirflowContainer(self.image, loop.role, hostname=loop.role)
+        sidecar.mount(self._dags_volume, s.DAGS_MOUNT, mode="rw")
+        for host, target in source.mounts:
+            sidecar.mount(str(host), target)
+        sidecar.with_envs(**loop.environment()).with_command(loop.command())
+        sidecar.waiting_for(LogMessageWaitStrategy(loop.ready))
+        self.start_service(sidecar, loop.title)
+
+    def wait_healthy(self) -> None:
+        """Wait until Airflow's health endpoint reports every component healthy and each Celery worker is ready.
+
+        One loop over the API, not one wait strategy per container: a single endpoint reports the scheduler,
+        DAG processor and triggerer, and a component that exits meanwhile fails the wait at once.
+        """
+        components = self.env.components()
+        expected = {c.health_key: c.name for c in components if c.health_key}
+        deadline = time.monotonic() + s.settings().start_timeout
+        status: dict[str, str] = {}
+        api = self._api()
+        with self.progress("Waiting for Airflow to be healthy") as progress:
+            while True:
+                for component in components:
+                    container = self.containers[component.name]
+                    if container.exited():
+                        raise ComponentUnhealthy(
+                            component.name,
+                            f"its container exited with code {container.exit_code()}",
+                            container.tail(),
+                        )
+                try:
+                    status = api.health()
+                except Exception as exc:  # the API server is still starting
+                    status = {key: f"unreachable ({type(exc).__name__})" for key in expected}
+                waiting = [name for key, name in expected.items() if status.get(key) != "healthy"]
+                if not waiting:
+                    break
+                if time.monotonic() > deadline:
+                    name = waiting[0]
+                    raise ComponentUnhealthy(
+                        name,
+                        f"not healthy after {s.settings().start_timeout:.0f} s (health: {status})",
+                        self.containers[name].tail(),
+                    )
+                progress(f"waiting for {', '.join(waiting)}")
+                time.sleep(s.settings().poll_interval)
+            for component in components:  # Celery workers: the health endpoint does not cover them
+                if component.ready_log:
+                    progress(f"waiting for {component.name}")
+                    self.containers[component.name].wait_until_ready(
+                        LogMessageWaitStrategy(component.ready_log), deadline - time.monotonic()
+                    )
+
+    def stop(self) -> None:
+        """Remove every container and the network of this lab. Idempotent; survives Ctrl-C."""
+        previous = _ignore_sigint()
+        try:
+            for container in reversed(list(self.containers.values())):
+                try:
+                    container.get_wrapped_container().remove(force=True, v=True)
+                except Exception:
+                    pass
+            self.containers.clear()
+            if self.network is not None:
+                try:
+                    self.network.remove()
+                except Exception:
+                    pass  # never created (a start that failed first), or already gone
+            self.network = None
+            if self.secret_stores is not None:
+                self.secret_stores.close()
+            # whatever a half-finished start left without a Python handle (the sidecar volume), found by label
+            remove_labelled(lab_id=self.id)
+            self.url = None
+            self.api = None
+            _LIVE.discard(self)
+        finally:
+            _restore_sigint(previous)
+
+    # -- inside the containers -------------------------------------------------------------------------
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"url": self.url or "", "username": self.secrets.username, "password": self.secrets.password}
+
+    def hostname(self, component: str) -> str:
+        """The host name of a component's container, as its processes (and Airflow's records) see it."""
+        return self.containers[component].get_wrapped_container().attrs["Config"]["Hostname"]
+
+    def leftovers(self) -> dict[str, int]:
+        """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
+        return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.lab={self.id}").items()}
+
+    def exec_result(self, component: str, command: list[str]) -> tuple[int, str]:
+        """Run a command in a component's container; its exit code and output (stdout and stderr)."""
+        result = self.containers[component].get_wrapped_container().exec_run(command, demux=False)
+        return result.exit_code, (result.output or b"").decode(errors="replace")
+
+    def exec(self, component: str, command: list[str]) -> str:
+        """Run a command (e.g. Airflow's own CLI) inside a component's container; return its output.
+
+        Raises ``LabError`` with the output when the command fails.
+        """
+        exit_code, output = self.exec_result(component, command)
+        if exit_code != 0:
+            raise LabError(f"`{' '.join(command)}` in {component} exited with {exit_code}:\n{output[-3000:]}")
+        return output
+
+    def put_files(self, component: str, folder: str, files: dict[str, bytes]) -> None:
+        """Write ``files`` (name: content) into ``folder`` of a component's container."""
+        self.exec_result(component, ["mkdir", "-p", folder])
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
+        self.containers[component].get_wrapped_container().put_archive(folder, buf.getvalue())
+
+    def sql(self, query: str, database: str = s.LAB_DATABASE) -> list[dict[str, str]]:
+        """Run one SQL statement with ``psql`` in the lab's Postgres; rows as dicts of strings.
+
+        ``database="airflow"`` reads Airflow's own metadata tables (e.g. ``sla_miss``, ``deadline``): records
+        that no REST endpoint serves.
+        """
+        out = self.exec(
+            "postgres", ["psql", "-U", "airflow", "-d", database, "--csv", "-v", "ON_ERROR_STOP=1", "-c", query]
+        )
+        return list(csv.DictReader(io.StringIO(out)))
+
+    def retry_schedule(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """When Airflow scheduled each retry of a task instance, by Airflow's own ``next_retry_datetime``.
+
+        Runs ``incontainer/retry_schedule.py`` in the scheduler's container (the Airflow version under test),
+        on the task as the scheduler sees it and the run's stored logical date. For every earlier try: its
+        end, the computed next-retry time and delay, and the band of delays the formula allows for that try.
+        """
+        script = (Path(__file__).parent / "incontainer" / "retry_schedule.py").read_text()
+        out = self.exec("scheduler", ["python", "-c", script, dag_id, run_id, task_id])
+        line = next(x for x in reversed(out.splitlines()) if x.startswith("RETRY_SCHEDULE "))
+        result: dict[str, Any] = json.loads(line.removeprefix("RETRY_SCHEDULE "))
+        return result
+
+    def kill(self, component: str) -> None:
+        """Kill a component's container at once (SIGKILL), as a crashed host would: for failure labs."""
+        self.containers[component].get_wrapped_container().kill()
+
+    def logs(self, component: str, lines: int = 40) -> str:
+        return self.containers[component].tail(lines)
+
+    # -- runs (runs.py, on this lab's API) ------------------------------------------------------------------
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120, settle: float = 15) -> None:
+        """Wait until the DAG processor has parsed ``dag_id``; raise at once on import errors."""
+        runs.wait_for_dag(self._api(), dag_id, timeout, settle, str(self.env.dags), self.progress)
+
+    def unpause(self, dag_id: str) -> None:
+        """Unpause without triggering: the scheduler then creates the DAG's scheduled runs itself."""
+        self.wait_for_dag(dag_id)
+        self._api().unpause(dag_id)
+
+    def pause(self, dag_id: str) -> None:
+        self._api().pause(dag_id)
+
+    def wait_until(self, ready: Callable[[], Any], what: str, timeout: float = 120) -> Any:
+        """Poll ``ready()`` until it returns something truthy (returned); raise ``LabError`` after ``timeout``."""
+        return runs.wait_until(ready, what, timeout, self.progress)
+
+    def create_pool(self, name: str, slots: int, description: str = "") -> None:
+        """Create a pool through the REST API (as a reader would in the UI or with ``airflow pools set``)."""
+        self._api().create_pool(name, slots, description)
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """Unpause and trigger ``dag_id``; returns the run id without waiting."""
+        self.wait_for_dag(dag_id)
+        api = self._api()
+        api.unpause(dag_id)
+        return api.trigger(dag_id, conf)
+
+    def wait(self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False) -> RunResult:
+        """Wait until the run is finished and return what Airflow recorded about it (with a deploy on Airflow 3,
+        also the bundle and the version (commit) the run used)."""
+        result = runs.wait(
+            self._api(),
+            dag_id,
+            run_id,
+            self.env.airflow_version,
+            self.env.executor,
+            timeout,
+            logs,
+            self.progress,
+            lambda: self.containers["scheduler"].tail(),
+        )
+        if self.env.dag_source is not None and self.env.major >= 3:  # Airflow 2 records neither
+            result = replace(result, bundle=runs.bundle(self._api(), dag_id, run_id))
+        return result
+
+    def run(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float | None = None, logs: bool = False
+    ) -> RunResult:
+        """Trigger ``dag_id``, wait for it to finish, and return the run as Airflow recorded it."""
+        return self.wait(dag_id, self.trigger(dag_id, conf), timeout, logs)
+
+    def _api(self) -> AirflowAPI:
+        if self.api is None:
+            raise LabError("This lab is not running: start it first (`with env.start() as lab:`).")
+        return self.api
+
+    # -- deploys (the environment's ``dag_source``) ----------------------------------------------------------
+
+    def describe_bucket(self) -> list[str]:
+        """Where a bucket deploy reads from, for ``airflow-lab up``: the S3 endpoint on the host and a command
+        that deploys again with one's own tooling."""
+        source = self.env.dag_source
+        if source is None or source.bucket is None or self.secret_stores is None:
+            return []
+        return source.bucket.describe(self.secret_stores.moto_url() or "", self.env.major)
+
+    def upload(self, folder: str | Path) -> list[str]:
+        """Copy a DAG folder to the environment's bucket (moto), replacing what is under the prefix: a deploy.
+
+        Runs boto3 in the moto container (the kit's host has no AWS SDK). Returns the keys written.
+        """
+        source = self.env.dag_source
+        if source is None or source.bucket is None:
+            raise LabError("This environment deploys no bucket: start it from deploy.s3_bundle(...).")
+        out = self.exec("moto", source.bucket.upload_command(Path(folder)))
+        keys: list[str] = json.loads(out.strip().splitlines()[-1])
+        return keys
+
+    def roll_out(self, image: str) -> float:
+        """Replace each Airflow component's container with one from ``image``, keeping the database and settings.
+
+        This is how an image release reaches a running installation (compose ``up`` with a new tag, a Helm
+        upgrade); a rollback is a roll-out of the previous image. Returns the seconds until all are healthy.
+        """
+        if self.api is None:
+            raise LabError("This lab is not running: start it first.")
+        began = time.monotonic()
+        components = self.env.components()
+        with self.progress(f"Rolling out {image}") as progress:
+            for component in components:
+                old = self.containers.pop(component.name)
+                assert isinstance(old, AirflowContainer)
+                kept = old.settings()
+                old.get_wrapped_container().remove(force=True, v=True)
+                progress(f"replacing {component.name}")
+                new = AirflowContainer(image, component.name, hostname=f"airflow-{component.name}")
+                new.take_settings(kept)
+                self.start_service(new)
+        self.image = image
+        self.url = self.containers[components[0].name].url(s.API_PORT)
+        self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+        self.wait_healthy()
+        seconds = round(time.monotonic() - began, 2)
+        self.roll_outs.append((image, seconds))
+        return seconds
+
+
+def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
+    """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
+    found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
+    removals: list[Callable[[], Any]] = [partial(c.remove, force=True, v=True) for c in found["containers"]]
+    removals += [n.remove for n in found["networks"]] + [partial(v.remove, force=True) for v in found["volumes"]]
+    for remove in removals:
+        try:
+            remove()
+        except docker.errors.NotFound:
+            pass  # already gone
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: its removal is already in progress elsewhere
+                raise
+    return {kind: len(objects) for kind, objects in found.items()}
+
+
+def _ignore_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)

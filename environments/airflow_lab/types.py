@@ -1,0 +1,104 @@
+"""The values an environment is made of, each checked when it is made.
+
+A bad value fails here, with the allowed ones named, before any Docker engine is contacted: the
+Airflow version is parsed once into ``AirflowVersion`` and everything below reads ``.major``; the
+executor, the Celery broker and the secrets backend are enums, so a misspelling cannot travel far.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from . import settings as s
+from .errors import LabError
+
+
+class AirflowVersion(str):
+    """A supported Airflow version, e.g. ``AirflowVersion("3.3.2").major == 3``.
+
+    A ``str`` (it prints, compares and serialises as the version it was made from), parsed and checked once.
+    """
+
+    major: int
+    minor: int
+
+    def __new__(cls, value: str) -> AirflowVersion:
+        if isinstance(value, AirflowVersion):
+            return value
+        text = str(value)
+        match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", text)
+        if not match or text not in s.SUPPORTED_AIRFLOW_VERSIONS:
+            raise LabError(
+                f"Airflow {text!r} is not a version the kit has images for: use one of "
+                f"{', '.join(s.SUPPORTED_AIRFLOW_VERSIONS)} (settings.SUPPORTED_AIRFLOW_VERSIONS)."
+            )
+        version = super().__new__(cls, text)
+        version.major, version.minor = int(match[1]), int(match[2])
+        return version
+
+    def __repr__(self) -> str:
+        return str.__repr__(self)
+
+
+class _Choice(str, Enum):
+    """An enum whose members are their string values: they print, compare and serialise as those."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+    @classmethod
+    def parse(cls, value: str, what: str) -> _Choice:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in cls)
+            raise LabError(f"Unknown {what} {value!r}: use one of {allowed}.") from None
+
+
+class Executor(_Choice):
+    LOCAL = "LocalExecutor"
+    CELERY = "CeleryExecutor"
+
+
+class Broker(_Choice):
+    """The Celery broker: Redis (the default) or RabbitMQ."""
+
+    REDIS = "redis"
+    RABBITMQ = "rabbitmq"
+
+
+class SecretsBackend(_Choice):
+    """Where an environment's Connections and Variables live (``secrets.stores.STORES`` says how each works)."""
+
+    METASTORE = "metastore"
+    ENV = "env"
+    FILE = "file"
+    VAULT = "vault"
+    AWS = "aws"
+    SSM = "ssm"
+
+
+def executor(value: str | Executor) -> Executor | str:
+    """An executor the kit has helpers for (an ``Executor``: Celery gets a broker and workers), else Airflow's own
+    to load, by core name or import path (``Environment("custom", "pkg.module.MyExecutor")``)."""
+    try:
+        return Executor(value)
+    except ValueError:
+        pass
+    if not str(value).strip():
+        raise LabError(
+            "An environment needs an executor: 'LocalExecutor', 'CeleryExecutor', or the import path of another."
+        )
+    return str(value)
+
+
+def broker(value: str | Broker) -> Broker:
+    return Broker(Broker.parse(value, "Celery broker"))
+
+
+def secrets_backend(value: str | SecretsBackend) -> SecretsBackend:
+    return SecretsBackend(SecretsBackend.parse(value, "secrets backend"))
