@@ -28,6 +28,10 @@ RUNS_ALONE = {
     "labs/retries/sla_airflow2.ipynb",
     "labs/secrets/use_cache.ipynb",
     "labs/qos/max_active_tasks.ipynb",
+    "labs/qos/queued_timeout.ipynb",
+    "labs/retries/deadline_failed_run.ipynb",
+    "labs/operate/db_clean.ipynb",
+    "labs/executors/exercises.ipynb",
     "tests/test_failures.py",
 }
 _held: dict[str, object] = {}

@@ -463,5 +463,8 @@ def cmd_check(args: Any) -> int:
 
 
 def leftovers() -> dict[str, int]:
-    """How many check containers still exist (zero: each check removed its container, on success or failure)."""
-    return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.role=check").items()}
+    """How many check containers still exist (zero: each check removed its container, on success or failure).
+
+    Only this session's, when a session is set: test workers running side by side check at the same time."""
+    mine = [f"{s.LABEL}.session={session}"] if (session := s.settings().session) else []
+    return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.role=check", *mine).items()}

@@ -24,10 +24,10 @@ def docker_client() -> docker.DockerClient:
     return client
 
 
-def labelled(label: str) -> dict[str, list]:
-    """The containers, networks and volumes carrying ``label`` (``key`` or ``key=value``)."""
+def labelled(label: str, *more: str) -> dict[str, list]:
+    """The containers, networks and volumes carrying ``label`` and every one of ``more`` (``key`` or ``key=value``)."""
     client = docker_client()
-    selector = {"label": label}
+    selector = {"label": [label, *more]}
     return {
         "containers": client.containers.list(all=True, filters=selector),
         "networks": client.networks.list(filters=selector),
