@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -62,7 +63,7 @@ def lab_cost(wall_s: float, peak_bytes: int, entries: list[dict]) -> dict:
         "peak_memory_mb": round(peak_bytes / MB),
         "starts": len(starts),
         "environments": sorted(
-            {e["environment"].split(",")[0].removeprefix("Environment(").strip("'") for e in starts}
+            {m[1] for e in starts if (m := re.search(r"Environment\('([\w-]+)'", e["environment"]))}
         ),
         "airflow_versions": sorted(
             {v for e in starts for v in s.SUPPORTED_AIRFLOW_VERSIONS if f"airflow={v}" in e["environment"]}
