@@ -29,6 +29,8 @@ def seeded_secrets() -> dict[str, str]:
     for path in sorted((PROJECT / "labs").rglob("*")):
         if path.suffix not in (".json", ".yaml", ".yml") or ".ipynb_checkpoints" in path.parts:
             continue
+        if path == PROJECT / "labs" / "costs.json":  # what each lab costs (make labs), no secrets
+            continue
         try:
             sections = [load_secrets(path)]
         except SecretsFileError:  # e.g. precedence.yaml: one secrets mapping per source
