@@ -37,6 +37,11 @@ RUNS_ALONE = {
 _held: dict[str, object] = {}
 
 
+def _file(item) -> str | None:
+    """The project-relative path of the file an item belongs to (None past the session's last item)."""
+    return None if item is None else str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Take the file's lock (shared, or exclusive for RUNS_ALONE) at its first item; release it after its last."""
@@ -45,7 +50,7 @@ def pytest_runtest_protocol(item, nextitem):
         return
     import fcntl
 
-    path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
+    path = _file(item)
     if path not in _held:
         for held in _held.values():  # a file of this worker ended without a next item of its own
             held.close()  # type: ignore[attr-defined]
@@ -56,13 +61,13 @@ def pytest_runtest_protocol(item, nextitem):
         fcntl.flock(lock, fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH)
         _held[path] = lock
     yield
-    if nextitem is None or str(Path(str(nextitem.fspath)).resolve().relative_to(PROJECT)) != path:
+    if _file(nextitem) != path:
         _held.pop(path).close()  # type: ignore[attr-defined]
 
 
-# With AIRFLOW_LAB_COSTS_FILE set (serial runs only: labs side by side would share their memory peaks), each lab's
-# wall time, peak container memory and starts are written there as run_labs.py writes labs/costs.json, so one
-# `make test` both checks every lab and measures what it costs.
+# With AIRFLOW_LAB_COSTS_FILE set, each lab's wall time, peak container memory and starts are written there as
+# run_labs.py writes labs/costs.json, so one `make test` both checks every lab and measures what it costs. Under
+# JOBS=N each worker has its own session label, so the memory and the timing lines are the lab's own.
 _costs: dict[str, object] = {}
 
 
@@ -70,7 +75,7 @@ _costs: dict[str, object] = {}
 def pytest_runtest_protocol_lab_costs(item, nextitem):
     """Each lab's wall time, peak container memory and starts, into AIRFLOW_LAB_COSTS_FILE (see above)."""
     target = os.environ.get("AIRFLOW_LAB_COSTS_FILE")
-    path = str(Path(str(item.fspath)).resolve().relative_to(PROJECT))
+    path = _file(item)
     if not target or not path.endswith(".ipynb"):
         yield
         return
@@ -85,7 +90,7 @@ def pytest_runtest_protocol_lab_costs(item, nextitem):
         sampler = MemorySampler(f"{s.LABEL}.session={os.environ['AIRFLOW_LAB_SESSION']}").__enter__()
         _costs.update(path=path, began=time.monotonic(), sampler=sampler, seen=seen)
     yield
-    if nextitem is None or str(Path(str(nextitem.fspath)).resolve().relative_to(PROJECT)) != path:
+    if _file(nextitem) != path:
         sampler = _costs["sampler"]
         sampler.__exit__(None, None, None)  # type: ignore[attr-defined]
         lines = timings.read_text().splitlines()[_costs["seen"] :] if timings.is_file() else []  # type: ignore[misc]
