@@ -269,13 +269,8 @@ def ensure_images(
     checked once in this process is not checked again.
     """
     base, base_id = base_image(quiet=quiet)
-    specs = service_specs(base)
-    if not brokers:
-        specs = [spec for spec in specs if spec.folder == "postgres"]
-    specs += secret_store_specs(base) if secret_stores else []
-    specs += [airflow_spec(v, base) for v in airflow_versions]
     built: dict[str, str] = {}
-    for spec in specs:
+    for spec in _specs(base, airflow_versions, secret_stores=secret_stores, brokers=brokers):
         key = (spec.name, _context_hash(spec, base_id))
         if force or key not in _CHECKED:
             _CHECKED[key] = build(spec, base_id, force=force, quiet=quiet)
@@ -289,6 +284,17 @@ def ensure_images(
     return built
 
 
+def _specs(
+    base: str, airflow_versions: tuple[str, ...], secret_stores: bool = True, brokers: bool = True
+) -> list[ImageSpec]:
+    """The images built on ``base``: Postgres, the brokers, the secrets stores' servers, Airflow per version."""
+    specs = service_specs(base)
+    if not brokers:
+        specs = [spec for spec in specs if spec.folder == "postgres"]
+    specs += secret_store_specs(base) if secret_stores else []
+    return specs + [airflow_spec(v, base) for v in airflow_versions]
+
+
 def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
     """Every image the labs use: True built from this checkout's recipes, False present but out of date, None
     missing. Builds and pulls nothing (``airflow-lab doctor``, ``images --save``)."""
@@ -297,13 +303,9 @@ def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
         choice, (choice,)
     )
     base = next(((name, image_id) for name in candidates if (image_id := _image_id(name))), None)
-    specs = service_specs(base[0] if base else s.LOCAL_BASE_IMAGE) + secret_store_specs(
-        base[0] if base else s.LOCAL_BASE_IMAGE
-    )
-    specs += [airflow_spec(v, base[0] if base else s.LOCAL_BASE_IMAGE) for v in airflow_versions]
     state: dict[str, bool | None] = {}
     ids: dict[str, str] = {}
-    for spec in specs:
+    for spec in _specs(base[0] if base else s.LOCAL_BASE_IMAGE, airflow_versions):
         image_id = _image_id(spec.name)
         if image_id is None or base is None:
             state[spec.name] = None if image_id is None else False
