@@ -7,17 +7,15 @@ that teach it and the labs that set or read it.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+from airflow_lab.config_reference import CITED, REFERENCE
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx import addnodes
 
 PROJECT = Path(__file__).resolve().parents[2]
-REFERENCE = PROJECT / "book" / "reference" / "settings.json"
-CITED = re.compile(r"\{(?:airflow2?|celery|kubernetes)-config\}`\[(\w+)\] (\w+)`")
 
 
 def _doc_link(docname: str, text: str) -> addnodes.pending_xref:
