@@ -11,6 +11,7 @@ import pytest
 from airflow_lab.cli import main, parser
 from airflow_lab.environment import celery, local
 from airflow_lab.errors import LabError
+from airflow_lab.services import Postgres
 from airflow_lab.types import Fault, FaultAction
 
 from .conftest import PROJECT
@@ -88,3 +89,12 @@ def test_killed_scheduler_is_reported_and_the_other_finishes_the_run(no_leftover
         last = ti["tries"][-1]
         assert (last["state"], last["hostname"]) == ("success", "airflow-scheduler-1"), ti
         assert all(t["hostname"] in ("", "airflow-scheduler-2") for t in ti["tries"][:-1]), ti  # "": never started
+
+
+def test_postgres_is_stopped_with_its_fast_shutdown_so_a_restart_is_not_a_kill():
+    # SIGTERM, Docker's default, is Postgres's smart shutdown: it waits for Airflow's pooled connections to close,
+    # which they never do, so `docker restart` would SIGKILL it after the timeout (labs/operate/postgres_restart.ipynb
+    # asserts the fast shutdown from Postgres's own log)
+    postgres = Postgres("3.3.2").join(None, "airflow-lab-x-postgres", {"airflow-lab": "lab"})
+    assert postgres._kwargs["stop_signal"] == "SIGINT"
+    assert postgres._kwargs["labels"] == {"airflow-lab": "lab"}, "the kit's labels must survive: cleanup finds by them"

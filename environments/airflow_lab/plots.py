@@ -77,8 +77,12 @@ def overlapping_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_by: str = "hostname"):
-    """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start."""
+def plot_timeline(
+    frame: pd.DataFrame, ax=None, title: str | None = None, color_by: str = "hostname", spans: Iterable = ()
+):
+    """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start.
+
+    ``spans``: ``(begin, end, label)`` times to shade across the bars, e.g. an outage a fault caused."""
     import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
 
     if ax is None:
@@ -96,7 +100,12 @@ def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first task started")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in keys]
-    legend_outside(ax, handles=handles, labels=keys, title=color_by)
+    labels = list(keys)
+    for begin, end, label in spans:
+        seconds = [(pd.Timestamp(t) - t0).total_seconds() for t in (begin, end)]
+        handles.append(ax.axvspan(*seconds, color="grey", alpha=0.3, zorder=0))
+        labels.append(label)
+    legend_outside(ax, handles=handles, labels=labels, title=color_by)
     if title:
         ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
