@@ -103,7 +103,7 @@ def plot_timeline(
     labels = list(keys)
     for begin, end, label in spans:
         seconds = [(pd.Timestamp(t) - t0).total_seconds() for t in (begin, end)]
-        handles.append(ax.axvspan(*seconds, color="grey", alpha=0.3, zorder=0))
+        handles.append(ax.axvspan(*seconds, color="grey", alpha=0.4, zorder=3))
         labels.append(label)
     legend_outside(ax, handles=handles, labels=labels, title=color_by)
     if title:
