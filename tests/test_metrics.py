@@ -76,3 +76,12 @@ def test_run_with_metrics_counts_what_airflow_recorded(no_leftovers):
         assert counters[f"ti.finish.local_fanout.{ti['task_id']}.success"] == 1
         assert timers[f"dag.local_fanout.{ti['task_id']}.duration"]["count"] == 1
     assert run["metrics"]["gauges"]["executor.open_slots"] > 0
+
+
+def test_metrics_with_a_deploy_that_runs_its_own_image_exits_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(Lab, "start", lambda self: pytest.fail("nothing may start on bad input"))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    argv = ["run", "local", "--dags", f"git+file://{tmp_path}@main", "--dag-id", "x", "--metrics"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "StatsD client" in err and "Fix: drop --metrics" in err

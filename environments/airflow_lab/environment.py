@@ -86,6 +86,11 @@ class Environment:
                     raise LabError(f"The {what} {folder} does not exist (or is not a folder).")
                 object.__setattr__(self, name, folder)
         object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
+        if self.metrics and self.dag_source is not None and self.dag_source.image:
+            raise LabError(
+                f"Metrics need Airflow's StatsD client in its image, and this deploy runs {self.dag_source.image}.\n"
+                "Fix: drop --metrics (with_metrics), or deploy from a folder or an s3:// bucket."
+            )
         if self.metrics and (taken := sorted(k for k in self.config if k.lower() in _METRICS_CONFIG)):
             options = ", ".join("[{}] {}".format(*k.lower().split("__", 1)) for k in taken)
             raise LabError(

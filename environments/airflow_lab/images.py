@@ -117,6 +117,24 @@ def metrics_spec(base: str) -> ImageSpec:
     return ImageSpec(s.statsd_image(), "statsd", args, {"ca-bundle.crt": ca.read_bytes() if ca else b""})
 
 
+def airflow_statsd_image(version: str) -> str:
+    """Airflow plus the StatsD client (built on first use, cached by content): what ``--metrics`` runs Airflow on.
+
+    A layer on the lab's Airflow image rather than a change to it, so labs without metrics keep their image."""
+    ca = ca_bundle_path()
+    spec = ImageSpec(
+        s.airflow_statsd_image(version),
+        "airflow-statsd",
+        {"AIRFLOW_IMAGE": s.airflow_image(version), "STATSD_CLIENT_VERSION": s.STATSD_CLIENT_VERSION},
+        {"ca-bundle.crt": ca.read_bytes() if ca else b""},
+    )
+    base_id = _image_id(s.airflow_image(version))
+    if base_id is None:
+        raise LabError(f"{s.airflow_image(version)} is missing: run `airflow-lab images` first.")
+    build(spec, base_id, quiet=True)
+    return spec.name
+
+
 def _context_hash(spec: ImageSpec, base_id: str) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"args": spec.build_args, "base": base_id}, sort_keys=True).encode())

@@ -38,7 +38,7 @@ from .client import AirflowAPI, api_for
 from .deploy.release import git_image
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, LabError
-from .images import ensure_images
+from .images import airflow_statsd_image, ensure_images
 from .metrics import Metrics, unix_seconds
 from .progress import step
 from .records import RunResult
@@ -118,7 +118,8 @@ class Lab:
         self.secret_stores: SecretStores | None = None
         source = env.dag_source
         #: the image the Airflow components run now (a release's, the git image; changes with ``roll_out``)
-        self.image = (source.image if source else None) or s.airflow_image(env.airflow_version)
+        plain = s.airflow_statsd_image if env.metrics else s.airflow_image  # --metrics: with the StatsD client
+        self.image = (source.image if source else None) or plain(env.airflow_version)
         #: (image, seconds from the first container replaced to healthy) per roll-out
         self.roll_outs: list[tuple[str, float]] = []
         self._dags_volume = ""
@@ -158,6 +159,8 @@ class Lab:
                 )
                 if self.image == s.airflow_git_image(env.airflow_version):
                     git_image(env.airflow_version)  # built on first use (cached by content)
+                if self.image == s.airflow_statsd_image(env.airflow_version):
+                    airflow_statsd_image(env.airflow_version)  # built on first use (cached by content)
                 images_ready = time.monotonic()
                 self._start_containers()
             self.timings = {
@@ -520,7 +523,7 @@ class Lab:
             steady = [p for n, p in dump.items() if not n.startswith("stats.timers.") or n.endswith(".count")]
             return dump if steady and all(p and p[-1][0] > hi for p in steady) else None
 
-        dump = runs.wait_until(flushed, "the metrics server to store the last second", timeout, self.progress)
+        dump = runs.wait_until(flushed, "the metrics server has stored the last second", timeout, self.progress)
         return Metrics.from_dump(dump, s.STATSD_PREFIX, lo, hi)
 
     def describe_metrics(self) -> list[str]:

@@ -35,6 +35,8 @@ OPENBAO_VERSION = "2.7.2"
 MOTO_VERSION = "5.2.5"
 #: The metrics chapter's server: Etsy's statsd (npm) flushing to carbon-cache (Debian's graphite-carbon).
 STATSD_VERSION = "0.9.0"
+#: The StatsD client Airflow's `statsd` extra installs, added to Airflow's image for --metrics.
+STATSD_CLIENT_VERSION = "4.0.1"
 
 #: Every image, container and network the kit creates carries this label (``cleanup`` finds them by it).
 LABEL = "io.airflow-lab"
@@ -115,6 +117,10 @@ def moto_image() -> str:
 
 def statsd_image() -> str:
     return f"{IMAGE_PREFIX}/statsd:{STATSD_VERSION}"
+
+
+def airflow_statsd_image(version: str = AIRFLOW_VERSION) -> str:
+    return f"{IMAGE_PREFIX}/airflow-statsd:{version}"
 
 
 LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"
