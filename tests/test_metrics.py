@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from airflow_lab import cli
@@ -13,7 +16,7 @@ from airflow_lab.errors import LabError
 from airflow_lab.lab import Lab
 from airflow_lab.metrics import Metrics
 
-from .conftest import PROJECT
+from .conftest import PROJECT, airflow_lab_up
 
 
 def test_counters_add_up_the_seconds_of_the_window_and_gauges_keep_the_last_value():
@@ -85,3 +88,32 @@ def test_metrics_with_a_deploy_that_runs_its_own_image_exits_2(capsys, monkeypat
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert "StatsD client" in err and "Fix: drop --metrics" in err
+
+
+def _statsd_admin(host: str, port: int, command: str) -> str:
+    """One command on statsd's management interface: its answer, up to the closing END."""
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(command.encode() + b"\n")
+        answer = b""
+        while b"END" not in answer:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.decode()
+
+
+@pytest.mark.docker
+def test_up_with_metrics_prints_where_the_running_server_answers(no_leftovers):
+    with airflow_lab_up("local", "--dags", "dags/executors", "--metrics") as text:
+        host, port = re.search(r"echo counters \| nc (\S+) (\d+)", text).groups()
+        series = re.search(r"one series: +(docker exec .+)", text).group(1)
+        # Airflow's components report to the server: the scheduler's heartbeat counter arrives (an event, polled)
+        deadline = time.monotonic() + 60
+        while "airflow.scheduler_heartbeat" not in (counters := _statsd_admin(host, int(port), "counters")):
+            assert time.monotonic() < deadline, counters
+            time.sleep(1)
+        fetched = subprocess.run(["bash", "-c", series], capture_output=True, text=True, timeout=30)
+        assert fetched.returncode == 0, fetched.stderr
+        values = [line.rsplit(None, 1)[-1] for line in fetched.stdout.splitlines() if line.strip()]
+        assert any(v not in ("None", "0.000000") for v in values), fetched.stdout[-500:]  # a stored heartbeat
