@@ -94,18 +94,15 @@ class RunResult:
         return self.state == "success"
 
     def to_dict(self) -> dict[str, Any]:
-        return (
-            {
-                "dag_id": self.dag_id,
-                "run_id": self.run_id,
-                "state": self.state,
-                "airflow_version": self.airflow_version,
-                "executor": self.executor,
-                "task_instances": [ti.to_dict() for ti in self.task_instances],
-            }
-            | ({"bundle": dict(self.bundle)} if self.bundle else {})
-            | ({"metrics": self.metrics} if self.metrics is not None else {})
-        )
+        out = {
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+            "state": self.state,
+            "airflow_version": self.airflow_version,
+            "executor": self.executor,
+            "task_instances": [ti.to_dict() for ti in self.task_instances],
+        } | ({"bundle": dict(self.bundle)} if self.bundle else {})
+        return out | ({"metrics": self.metrics} if self.metrics is not None else {})
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
