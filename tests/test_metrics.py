@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from airflow_lab.errors import LabError
 from airflow_lab.lab import Lab
 from airflow_lab.metrics import Metrics
 
-from .conftest import PROJECT, airflow_lab_up
+from .conftest import airflow_lab, airflow_lab_up
 
 
 def test_counters_add_up_the_seconds_of_the_window_and_gauges_keep_the_last_value():
@@ -59,14 +58,7 @@ def test_metrics_is_a_flag_that_takes_no_value(capsys):
 
 @pytest.mark.docker
 def test_run_with_metrics_counts_what_airflow_recorded(no_leftovers):
-    result = subprocess.run(
-        [sys.executable, "-m", "airflow_lab.cli", "run", "local", "--dags", "dags/executors"]
-        + ["--dag-id", "local_fanout", "--metrics"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = airflow_lab("run", "local", "--dags", "dags/executors", "--dag-id", "local_fanout", "--metrics")
     assert result.returncode == 0, result.stderr[-3000:]
     run = json.loads(result.stdout)
     counters, timers = run["metrics"]["counters"], run["metrics"]["timers"]
