@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import check, workshop
+from . import check, upgrade, workshop
 from . import settings as s
 from .deploy import DagSpec, deploy, parse_dags
 from .environment import ENVIRONMENTS, Environment
@@ -133,6 +133,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
     check.add_parser(sub)
     workshop.add_parser(sub)
+    upgrade.add_parser(sub)
     return p
 
 
@@ -237,6 +238,7 @@ COMMANDS = {
     "cleanup": cmd_cleanup,
     "check": check.cmd_check,
     "doctor": workshop.cmd_doctor,
+    "upgrade-check": upgrade.cmd_upgrade_check,
 }
 
 if __name__ == "__main__":
