@@ -35,15 +35,26 @@ def no_docker(monkeypatch):
         (["{file}"], "is not a folder", "Fix: pass the folder"),
         (["{folder}", "--from", "3.3.2", "--to", "2.11.2"], "is not older than --to", "Fix: e.g. --from 2.11.2"),
         (["{folder}", "--from", "3.3.2", "--to", "3.3.2"], "is not older than --to", "Fix: e.g. --from 2.11.2"),
+        (["{private}"], "cannot read", "Fix: chmod -R o+rX"),
         (["{folder}", "--from", "2.10.5"], "not a version the kit has images for", "3.3.2, 2.11.2"),
         (["{folder}", "--to", "3.4.0"], "not a version the kit has images for", "3.3.2, 2.11.2"),
     ],
-    ids=["dir-missing", "dir-is-a-file", "downgrade", "same-version", "from-without-images", "to-without-images"],
+    ids=[
+        "dir-missing",
+        "dir-is-a-file",
+        "dir-unreadable",
+        "downgrade",
+        "same-version",
+        "from-without-images",
+        "to-without-images",
+    ],
 )
 def test_bad_input_exits_2_naming_cause_and_fix_before_docker(args, cause, fix, tmp_path, capsys, no_docker):
-    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags").mkdir(mode=0o755)
+    (tmp_path / "private").mkdir(mode=0o700)
     (tmp_path / "one.py").write_text("")
     paths = {"missing": tmp_path / "missing", "file": tmp_path / "one.py", "folder": tmp_path / "dags"}
+    paths["private"] = tmp_path / "private"
     argv = ["upgrade-check", *(a.format(**paths) for a in args)]
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -52,6 +63,7 @@ def test_bad_input_exits_2_naming_cause_and_fix_before_docker(args, cause, fix, 
 
 
 def _upgrade_check(folder) -> tuple[int, dict]:
+    folder.chmod(0o755)  # pytest makes tmp_path private; the Airflow containers' user must read it
     result = subprocess.run(
         [sys.executable, "-m", "airflow_lab.cli", "upgrade-check", str(folder), "--json"],
         capture_output=True,
@@ -78,7 +90,7 @@ def test_a_folder_that_upgrades_cleanly_exits_0_and_its_history_survives(tmp_pat
     assert history["xcoms"]["before"] >= 5  # four extracts and combine return values
     for name in ("dag_runs", "task_instances", "xcoms", "pools", "variables", "connections"):
         assert history[name]["after"] == history[name]["before"] > 0, name
-    assert history["xcom_values_changed"] == 0 and history["secrets_readable"] is True
+    assert history["xcom_values_changed"] == [] and history["secrets_readable"] is True
     # the kit's Airflow 2 settings that 3.x renames ([webserver] secret_key -> [api] secret_key, ...)
     renamed = {c["option"]: c["to"] for c in report["config_changes"] if c["change"] == "renamed"}
     assert renamed.get("webserver/secret_key") == "api/secret_key"

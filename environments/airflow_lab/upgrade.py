@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import settings as s
+from .docker import labelled
 from .environment import Environment, local
 from .errors import LabError
 from .lab import Lab
@@ -64,6 +65,12 @@ class UpgradeReport:
     ruff_air3: list[dict[str, Any]] = field(default_factory=list)
     config_changes: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] = field(default_factory=dict)
+    #: The environment the check started (and removed): ``leftovers()`` finds what it left by this id.
+    lab_id: str = ""
+
+    def leftovers(self) -> dict[str, int]:
+        """How many containers, networks and volumes of the check's environment still exist (all zero after it)."""
+        return {kind: len(found) for kind, found in labelled(f"{s.LABEL}.lab={self.lab_id}").items()}
 
     @property
     def failed_runs_after(self) -> list[str]:
@@ -82,7 +89,7 @@ class UpgradeReport:
             if isinstance(counts, dict) and counts["after"] < counts["before"]:
                 reasons.append(f"history lost: {name} {counts['before']} before, {counts['after']} after")
         if self.history.get("xcom_values_changed"):
-            reasons.append(f"history changed: {self.history['xcom_values_changed']} XCom value(s) differ")
+            reasons.append(f"history changed: {len(self.history['xcom_values_changed'])} XCom value(s) differ")
         if self.history.get("secrets_readable") is False:
             reasons.append("the Connection or Variable made before cannot be read after")
         return reasons
@@ -118,6 +125,8 @@ class UpgradeReport:
         )
         counts = [f"{k} {v['before']}->{v['after']}" for k, v in self.history.items() if isinstance(v, dict)]
         lines.append("  history: " + ", ".join(counts))
+        for change in self.history.get("xcom_values_changed", []):
+            lines.append(f"    XCom {change['xcom']}: {change['before']} -> {change['after']}")
         lines.append(f"  ruff AIR3 findings: {len(self.ruff_air3)}")
         for finding in self.ruff_air3:
             lines.append(f"    {finding['file']}:{finding['line']} {finding['code']} {finding['message']}")
@@ -135,6 +144,12 @@ def validate(directory: str | Path, from_version: str, to_version: str) -> tuple
         raise LabError(f"The DAG folder {directory} does not exist. Fix: pass the folder that holds your DAG files.")
     if not folder.is_dir():
         raise LabError(f"{directory} is not a folder. Fix: pass the folder that holds your DAG files, not one file.")
+    unreadable = [p for p in [folder, *folder.rglob("*")] if p.stat().st_mode & (0o005 if p.is_dir() else 0o004) == 0]
+    if unreadable:
+        raise LabError(
+            f"The Airflow containers (user 50000) cannot read {_shown(unreadable[0], folder, directory)}: it is not"
+            f" readable by other users. Fix: chmod -R o+rX {directory}"
+        )
     old, new = AirflowVersion(from_version), AirflowVersion(to_version)  # LabError names the supported versions
     if _key(old) >= _key(new):
         raise LabError(
@@ -142,6 +157,10 @@ def validate(directory: str | Path, from_version: str, to_version: str) -> tuple
             f"Fix: e.g. --from {s.AIRFLOW_2_VERSION} --to {s.AIRFLOW_VERSION}."
         )
     return folder, old, new
+
+
+def _shown(path: Path, folder: Path, given: str | Path) -> str:
+    return str(given) if path == folder else f"{given}/{path.relative_to(folder)}"
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -162,6 +181,7 @@ def upgrade_check(
     timeout = timeout or s.settings().run_timeout
     before_env, after_env = local(old, dags=folder), local(new, dags=folder)
     with Lab(before_env, show_progress=show_progress).start() as lab:
+        report.lab_id = lab.id
         report.dags_before, report.import_errors_before = parsed(lab, folder, since="-infinity")
         report.runs_before = run_all(lab, report.dags_before, timeout)
         make_history(lab)
@@ -181,9 +201,11 @@ def upgrade_check(
         report.dags_after, report.import_errors_after = parsed(lab, folder, since=migrated_at)
         report.runs_after = run_all(lab, report.dags_after, timeout)
         report.history = {name: {"before": before[name], "after": after[name]} for name in HISTORY_TABLES}
-        report.history["xcom_values_changed"] = sum(
-            after["xcom_values"].get(key) != value for key, value in before["xcom_values"].items()
-        )
+        report.history["xcom_values_changed"] = [
+            {"xcom": key, "before": value, "after": after["xcom_values"].get(key)}
+            for key, value in before["xcom_values"].items()
+            if after["xcom_values"].get(key) != value
+        ]
         report.history["secrets_readable"] = secrets_readable(lab)
     return report
 
@@ -247,7 +269,8 @@ def make_history(lab: Lab) -> None:
 
 
 def history(lab: Lab) -> dict[str, Any]:
-    """Row counts of the history tables, and every XCom's value as JSON text, from Airflow's own tables."""
+    """Row counts of the history tables, and every XCom's value as JSON text (keys sorted), from Airflow's own
+    tables."""
     counts = {
         name: int(lab.sql(f"SELECT count(*) AS n FROM {table}", database="airflow")[0]["n"])
         for name, table in HISTORY_TABLES.items()
@@ -259,7 +282,9 @@ def history(lab: Lab) -> dict[str, Any]:
     )[0]["data_type"]
     text = "convert_from(value, 'UTF8')" if kind == "bytea" else "value::text"
     rows = lab.sql(f"SELECT dag_id, run_id, task_id, key, map_index, {text} AS v FROM xcom", database="airflow")
-    values = {"/".join((r["dag_id"], r["run_id"], r["task_id"], r["key"], r["map_index"])): _json(r["v"]) for r in rows}
+    values = {
+        "/".join((r["dag_id"], r["run_id"], r["task_id"], r["key"], r["map_index"])): _canonical(r["v"]) for r in rows
+    }
     return counts | {"xcom_values": values}
 
 
@@ -337,6 +362,14 @@ def _relative(path: str) -> str:
 def _last_line(stacktrace: str) -> str:
     lines = [line.strip() for line in stacktrace.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def _canonical(text: str) -> str:
+    """JSON text in one spelling (jsonb prints its keys in its own order and spacing); ``NaN`` stays ``NaN``."""
+    try:
+        return json.dumps(json.loads(text), sort_keys=True)
+    except (json.JSONDecodeError, TypeError):
+        return text
 
 
 def _json(text: str) -> Any:
