@@ -62,6 +62,8 @@ class UpgradeReport:
     import_errors_after: dict[str, str] = field(default_factory=dict)
     runs_before: dict[str, str] = field(default_factory=dict)
     runs_after: dict[str, str] = field(default_factory=dict)
+    #: For each run that failed after the upgrade, the exception its failed task's log ends with.
+    run_errors_after: dict[str, str] = field(default_factory=dict)
     ruff_air3: list[dict[str, Any]] = field(default_factory=list)
     config_changes: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] = field(default_factory=dict)
@@ -100,7 +102,7 @@ class UpgradeReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        keys = ["migrate_seconds", "runs_before", "runs_after", "dags_before", "dags_after"]
+        keys = ["migrate_seconds", "runs_before", "runs_after", "run_errors_after", "dags_before", "dags_after"]
         keys += ["import_errors_before", "import_errors_after", "ruff_air3"]
         return (
             {"from": self.from_version, "to": self.to_version}
@@ -123,6 +125,8 @@ class UpgradeReport:
         lines.append(
             f"  runs succeeded: {ok_before}/{len(self.runs_before)} before, {ok_after}/{len(self.runs_after)} after"
         )
+        for dag, error in sorted(self.run_errors_after.items()):
+            lines.append(f"    {dag}: {error}")
         counts = [f"{k} {v['before']}->{v['after']}" for k, v in self.history.items() if isinstance(v, dict)]
         lines.append("  history: " + ", ".join(counts))
         for change in self.history.get("xcom_values_changed", []):
@@ -183,7 +187,7 @@ def upgrade_check(
     with Lab(before_env, show_progress=show_progress).start() as lab:
         report.lab_id = lab.id
         report.dags_before, report.import_errors_before = parsed(lab, folder, since="-infinity")
-        report.runs_before = run_all(lab, report.dags_before, timeout)
+        report.runs_before, _ = run_all(lab, report.dags_before, timeout)
         make_history(lab)
         before = history(lab)
         report.config_changes = config_changes(lab, before_env, after_env)
@@ -199,7 +203,7 @@ def upgrade_check(
         lab.start_airflow(after_env)
         after = history(lab)  # before any run of the new version adds to it
         report.dags_after, report.import_errors_after = parsed(lab, folder, since=migrated_at)
-        report.runs_after = run_all(lab, report.dags_after, timeout)
+        report.runs_after, report.run_errors_after = run_all(lab, report.dags_after, timeout)
         report.history = {name: {"before": before[name], "after": after[name]} for name in HISTORY_TABLES}
         report.history["xcom_values_changed"] = [
             {"xcom": key, "before": value, "after": after["xcom_values"].get(key)}
@@ -249,8 +253,9 @@ def dag_files(folder: Path) -> list[Path]:
     )
 
 
-def run_all(lab: Lab, dag_ids: list[str], timeout: float) -> dict[str, str]:
-    """Trigger every DAG at once, then wait for each: ``{dag_id: final state}``."""
+def run_all(lab: Lab, dag_ids: list[str], timeout: float) -> tuple[dict[str, str], dict[str, str]]:
+    """Trigger every DAG at once, then wait for each: ``{dag_id: final state}``, and for each run that failed the
+    exception its failed task's log ends with."""
     api = lab.api
     if api is None:
         raise LabError("This lab is not running.")
@@ -258,7 +263,14 @@ def run_all(lab: Lab, dag_ids: list[str], timeout: float) -> dict[str, str]:
     for dag_id in dag_ids:
         api.unpause(dag_id)
         run_ids[dag_id] = api.trigger(dag_id)
-    return {dag_id: lab.wait(dag_id, run_id, timeout=timeout).state for dag_id, run_id in run_ids.items()}
+    states, errors = {}, {}
+    for dag_id, run_id in run_ids.items():
+        result = lab.wait(dag_id, run_id, timeout=timeout, logs=True)
+        states[dag_id] = result.state
+        failed = [t.log or "" for ti in result.task_instances for t in ti.tries if t.state == "failed"]
+        if failed and (raised := _EXCEPTION.findall(failed[-1])):
+            errors[dag_id] = raised[-1].strip()
+    return states, errors
 
 
 def make_history(lab: Lab) -> None:
@@ -353,6 +365,10 @@ def config_changes(lab: Lab, before: Environment, after: Environment) -> list[di
             change = {"option": match["default"], "change": "default", "to": match["now"]}
         changes.append(change | {"breaking": match["kind"] == "BREAKING", "text": match.group(0)[2:]})
     return changes
+
+
+#: A traceback's last line in a task log: ``SomeError: message`` at the start of a line.
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b.*$", re.MULTILINE)
 
 
 def _relative(path: str) -> str:
