@@ -589,8 +589,10 @@ class Lab:
             raise LabError("This lab is not running: start it first.")
         ensure_images((env.airflow_version,), quiet=True)
         self.env, self.image = env, s.airflow_image(env.airflow_version)
+        began = time.monotonic()
         with self.progress(f"Starting Airflow {env.airflow_version} on the same database"):
             self._start_components()
+        timings.record("start", time.monotonic() - began, environment=repr(env))
 
 
 def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
