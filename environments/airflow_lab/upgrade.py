@@ -217,31 +217,35 @@ def upgrade_check(
 # -- the environment's records ----------------------------------------------------------------------------
 
 
-def parsed(lab: Lab, folder: Path, since: str, timeout: float = 180) -> tuple[list[str], dict[str, str]]:
+def parsed(
+    lab: Lab, folder: Path, since: str, timeout: float = 180, settle: float = 15
+) -> tuple[list[str], dict[str, str]]:
     """The DAGs the running version parsed from ``folder`` since ``since`` (the database's clock) and the import
-    errors it recorded, once every file that may hold a DAG is accounted for (or after ``timeout``).
+    errors it recorded, once every file that may hold a DAG is accounted for.
 
     Read from the ``dag`` and ``import_error`` tables (the same on both majors): after a migration, the old
     version's DAG rows are still there, and only a parse time after the migration tells what the new one parsed.
+    A file that mentions Airflow and DAGs but defines none (a helper module) leaves no row: once the first files
+    are in, the rest get ``settle`` more seconds, since the DAG processor parses a folder in one pass.
     """
     expected = {path.relative_to(folder).as_posix() for path in dag_files(folder)}
+    first_seen: list[float] = []
 
-    def look() -> tuple[list[str], dict[str, str], set[str]]:
+    def look() -> tuple[list[str], dict[str, str]] | None:
         dags = lab.sql(f"SELECT dag_id, fileloc FROM dag WHERE last_parsed_time > '{since}'", database="airflow")
         errors = lab.sql(f"SELECT filename, stacktrace FROM import_error WHERE timestamp > '{since}'", "airflow")
         found = {_relative(row["fileloc"]) for row in dags} | {_relative(row["filename"]) for row in errors}
-        return (
-            sorted(row["dag_id"] for row in dags),
-            {_relative(row["filename"]): _last_line(row["stacktrace"]) for row in errors},
-            found,
-        )
+        if found and not first_seen:
+            first_seen.append(time.monotonic())
+        if expected <= found or (first_seen and time.monotonic() - first_seen[0] > settle):
+            return (
+                sorted(row["dag_id"] for row in dags),
+                {_relative(row["filename"]): _last_line(row["stacktrace"]) for row in errors},
+            )
+        return None
 
-    result = lab.wait_until(
-        lambda: (r := look()) and expected <= r[2] and r,
-        f"Airflow {lab.env.airflow_version} has parsed the DAG folder",
-        timeout,
-    )
-    return result[0], result[1]
+    dags, errors = lab.wait_until(look, f"Airflow {lab.env.airflow_version} has parsed the DAG folder", timeout)
+    return dags, errors
 
 
 def dag_files(folder: Path) -> list[Path]:
