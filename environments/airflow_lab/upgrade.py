@@ -408,10 +408,12 @@ def add_parser(sub: Any) -> None:
         help="run DIR's DAGs on the old version, migrate that database to the new one, run them again, compare",
     )
     p.add_argument("dir", metavar="DIR", help="the DAG folder (mounted read-only on both versions)")
-    p.add_argument("--from", dest="from_version", default=s.AIRFLOW_2_VERSION, help="the version upgraded from")
-    p.add_argument("--to", dest="to_version", default=s.AIRFLOW_VERSION, help="the version upgraded to")
+    p.add_argument(
+        "--from", dest="from_version", metavar="VERSION", default=s.AIRFLOW_2_VERSION, help="default: %(default)s"
+    )
+    p.add_argument("--to", dest="to_version", metavar="VERSION", default=s.AIRFLOW_VERSION, help="default: %(default)s")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per DAG run")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="per DAG run")
 
 
 def cmd_upgrade_check(args: argparse.Namespace) -> int:
