@@ -22,7 +22,7 @@ from .environment import ENVIRONMENTS, Environment
 from .errors import LabError
 from .images import ensure_images, refresh_constraints
 from .lab import remove_labelled
-from .types import SecretsBackend
+from .types import Fault, SecretsBackend
 
 
 def _config_pair(text: str) -> tuple[str, str]:
@@ -43,6 +43,29 @@ def _json_object(text: str) -> dict:
     return value
 
 
+def _schedulers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of schedulers, at least 1, got {text!r} (e.g. --schedulers 2 for two)"
+        )
+    return count
+
+
+def _fault(action: str) -> Any:
+    def parse(text: str) -> Fault:
+        try:
+            return Fault.parse(text, action)
+        except LabError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = f"--{action} value"  # what argparse names in its error message
+    return parse
+
+
 def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) -> None:
     parser.add_argument("env", choices=sorted(ENVIRONMENTS), help="which environment to start")
     parser.add_argument("--airflow-version", default=s.AIRFLOW_VERSION, choices=s.SUPPORTED_AIRFLOW_VERSIONS)
@@ -53,6 +76,13 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         " or s3://BUCKET/PREFIX with --upload (Airflow 3: an S3DagBundle)",
     )
     parser.add_argument("--parallelism", type=int, help="[core] parallelism")
+    parser.add_argument(
+        "--schedulers",
+        type=_schedulers,
+        default=1,
+        metavar="N",
+        help="run N schedulers side by side (high availability); named airflow-scheduler-1 ... airflow-scheduler-N",
+    )
     parser.add_argument("--plugins", help="plugins folder, mounted read-only (e.g. deadline-alert callbacks)")
     parser.add_argument(
         "--config",
@@ -129,6 +159,20 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--conf", type=_json_object, default=None, help="DAG run conf as a JSON object")
     run.add_argument("--timeout", type=float, default=None, help=f"seconds (default {s.settings().run_timeout:.0f})")
     run.add_argument("--logs", action="store_true", help="add each try's task log to the JSON")
+    faults = run.add_argument_group(
+        "fault injection (COMPONENT as `up` names them: postgres, airflow-scheduler-2, airflow-worker-1, ...)"
+    )
+    for action, what in (("kill", "SIGKILL the container (it stays down)"), ("restart", "restart the container")):
+        faults.add_argument(
+            f"--{action}",
+            type=_fault(action),
+            action="append",
+            default=[],
+            dest="faults",
+            metavar="COMPONENT@SECONDS",
+            help=f"{what} SECONDS after the trigger; repeatable; the JSON gains faults: [{{component, action, at,"
+            " done_at}]",
+        )
 
     sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
     check.add_parser(sub)
@@ -144,6 +188,7 @@ def _environment(args: argparse.Namespace) -> Environment:
         "airflow_version": args.airflow_version,
         "dags": dags if isinstance(dags, Path) else None,
         "parallelism": args.parallelism,
+        "schedulers": args.schedulers,
     }
     if args.plugins:
         options["plugins"] = args.plugins
@@ -160,6 +205,7 @@ def _environment(args: argparse.Namespace) -> Environment:
         env = env.with_secrets(args.secrets_backend or "metastore", args.secrets)
     if dags is not None and not isinstance(dags, Path):  # git+file://... or s3://... (deploy/)
         env = deploy(env, dags)
+    env.check_faults(getattr(args, "faults", ()), getattr(args, "timeout", None) or s.settings().run_timeout)
     return env
 
 
@@ -209,6 +255,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         creds = lab.credentials
         print(f"Airflow {lab.env.airflow_version} ({lab.env.executor}) is up: {creds['url']}")
         print(f"  username: {creds['username']}\n  password: {creds['password']}")
+        print(f"  components: {', '.join(lab.env.addressable())}")
         for line in lab.secret_stores.describe() if lab.secret_stores else []:  # the stores' addresses, credentials
             print(line)
         for line in lab.describe_bucket():  # --dags s3://...: the endpoint to deploy again to
@@ -220,7 +267,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _environment(args).start() as lab:
-        result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs)
+        result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs, faults=args.faults)
     print(result.to_json())
     return 0 if result.succeeded else 1
 

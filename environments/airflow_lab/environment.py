@@ -23,7 +23,7 @@ from .deploy.source import DagSource
 from .errors import LabError
 from .lab import Lab, Secrets, credentials_sql
 from .secrets import SecretEntries, SecretStore, check_stores, secret_store
-from .types import AirflowVersion, Broker, Executor, SecretsBackend, broker, executor
+from .types import AirflowVersion, Broker, Executor, Fault, SecretsBackend, broker, executor
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class Environment:
     env_vars: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Where the DAG code comes from when it is not a mounted folder: git, a bucket, a release image (``deploy``).
     dag_source: DagSource | None = None
+    #: How many schedulers run side by side (high availability; Airflow supports it on Postgres, both majors).
+    schedulers: int = 1
 
     def __post_init__(self) -> None:
         # plain strings are accepted (``local("2.11.2")``) and checked here, before anything starts
@@ -77,6 +79,11 @@ class Environment:
         object.__setattr__(self, "executor", executor(self.executor))
         object.__setattr__(self, "broker", broker(self.broker))
         check_stores(self.secret_stores)
+        if not isinstance(self.schedulers, int) or self.schedulers < 1:
+            raise LabError(
+                f"An environment needs at least one scheduler, got schedulers={self.schedulers!r}:"
+                " use 1 (the default) or more for high availability (--schedulers 2)."
+            )
         for name, what in (("dags", "DAG folder"), ("plugins", "plugins folder")):
             if getattr(self, name) is not None:
                 folder = Path(getattr(self, name)).resolve()
@@ -101,6 +108,7 @@ class Environment:
                 self.secret_stores,
                 tuple(sorted(self.env_vars.items())),
                 self.dag_source,
+                self.schedulers,
             )
         )
 
@@ -112,6 +120,8 @@ class Environment:
             parts.append(f"plugins={_short(self.plugins)}")
         if self.parallelism is not None:
             parts.append(f"parallelism={self.parallelism}")
+        if self.schedulers != 1:
+            parts.append(f"schedulers={self.schedulers}")
         if self.workers:
             if self.broker != "redis":  # like the other options, shown only when not the default
                 parts.append(f"broker={self.broker}")
@@ -163,7 +173,7 @@ class Environment:
             api = Component("webserver", ("airflow", "webserver", "--port", str(s.API_PORT)), "metadatabase")
         return [
             api,
-            Component("scheduler", ("airflow", "scheduler"), "scheduler"),
+            *(Component(name, ("airflow", "scheduler"), "scheduler") for name in self.scheduler_names),
             Component("dag-processor", ("airflow", "dag-processor"), "dag-processor"),
             Component("triggerer", ("airflow", "triggerer"), "triggerer"),
         ] + [
@@ -174,6 +184,32 @@ class Environment:
             )
             for i, w in enumerate(self.workers, start=1)
         ]
+
+    @property
+    def scheduler_names(self) -> tuple[str, ...]:
+        """``scheduler``, or ``scheduler-1`` ... ``scheduler-N`` with several."""
+        if self.schedulers == 1:
+            return ("scheduler",)
+        return tuple(f"scheduler-{i}" for i in range(1, self.schedulers + 1))
+
+    def addressable(self) -> list[str]:
+        """The components a fault can hit, as ``airflow-lab up`` names them (their host names)."""
+        services = ["postgres"] + ([str(self.broker)] if self.uses_celery else [])
+        return services + [f"airflow-{c.name}" for c in self.components()]
+
+    def check_faults(self, faults: Sequence[Fault], timeout: float | None = None) -> None:
+        """Each fault names a component of this environment, due before ``timeout``: checked before anything starts."""
+        names = self.addressable()
+        for fault in faults:
+            if fault.component not in names:
+                raise LabError(
+                    f"{fault}: this environment has no component {fault.component!r}; use one of {', '.join(names)}."
+                )
+            if timeout is not None and fault.at >= timeout:
+                raise LabError(
+                    f"{fault}: {fault.at:g} s is after the run's timeout ({timeout:g} s): the run would be over."
+                    " Choose an earlier time or a longer --timeout."
+                )
 
     @property
     def uses_celery(self) -> bool:
@@ -237,11 +273,18 @@ def local(
     dags: str | Path | None = None,
     parallelism: int | None = None,
     plugins: str | Path | None = None,
+    schedulers: int = 1,
     **config: Any,
 ) -> Environment:
-    """Postgres + API server + scheduler + DAG processor + triggerer, with the LocalExecutor."""
+    """Postgres + API server + scheduler(s) + DAG processor + triggerer, with the LocalExecutor."""
     env = Environment(
-        "local", Executor.LOCAL, AirflowVersion(airflow_version), _path(dags), parallelism, _path(plugins)
+        "local",
+        Executor.LOCAL,
+        AirflowVersion(airflow_version),
+        _path(dags),
+        parallelism,
+        _path(plugins),
+        schedulers=schedulers,
     )
     return env.with_config(**config)
 
@@ -254,6 +297,7 @@ def celery(
     parallelism: int | None = None,
     broker: str = "redis",
     plugins: str | Path | None = None,
+    schedulers: int = 1,
     **config: Any,
 ) -> Environment:
     """The ``local`` services plus a broker (Redis, or RabbitMQ) and Celery workers, each on its own host.
@@ -276,6 +320,7 @@ def celery(
         _path(plugins),
         workers=pool,
         broker=Broker(broker_),
+        schedulers=schedulers,
     )
     return env.with_config(**config)
 

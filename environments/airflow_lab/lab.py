@@ -20,7 +20,7 @@ import signal
 import tarfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -37,13 +37,14 @@ from .client import AirflowAPI, api_for
 from .deploy.release import git_image
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, LabError
+from .faults import Injector
 from .images import ensure_images
 from .progress import step
 from .records import RunResult
 from .secrets import SecretStores
 from .secrets.stores import needs_servers
 from .services import AirflowContainer, Postgres, RabbitMQ, Redis, Service
-from .types import Broker
+from .types import Broker, Fault, FaultAction
 
 if TYPE_CHECKING:  # the value Lab starts; environment.py imports this module to give it ``start()``
     from .environment import Environment
@@ -336,6 +337,21 @@ class Lab:
                     )
                 progress(f"waiting for {', '.join(waiting)}")
                 time.sleep(s.settings().poll_interval)
+            if self.env.schedulers > 1:  # the health endpoint reports the newest heartbeat: one scheduler's
+                progress(f"waiting for {self.env.schedulers} schedulers")
+                query = (
+                    "SELECT count(*) AS n FROM job WHERE job_type = 'SchedulerJob' AND state = 'running'"
+                    " AND latest_heartbeat > now() - interval '30 seconds'"
+                )
+                if not runs.poll(
+                    lambda: int(self.sql(query, database="airflow")[0]["n"]) >= self.env.schedulers,
+                    deadline - time.monotonic(),
+                    progress,
+                    s.settings().poll_interval,
+                ):
+                    raise ComponentUnhealthy(
+                        self.env.scheduler_names[-1], "not every scheduler heartbeats", self.logs("scheduler")
+                    )
             for component in components:  # Celery workers: the health endpoint does not cover them
                 if component.ready_log:
                     progress(f"waiting for {component.name}")
@@ -375,9 +391,26 @@ class Lab:
     def credentials(self) -> dict[str, str]:
         return {"url": self.url or "", "username": self.secrets.username, "password": self.secrets.password}
 
+    def container(self, component: str) -> Service:
+        """A component's container, by the kit's name (``scheduler-2``, ``postgres``) or its host name as ``airflow-lab
+        up`` prints it (``airflow-scheduler-2``). ``scheduler`` is the first scheduler when there are several."""
+        for name in (component, component.removeprefix("airflow-")):
+            if name in self.containers:
+                return self.containers[name]
+        if component.removeprefix("airflow-") == "scheduler" and self.env.schedulers > 1:
+            return self.containers[self.env.scheduler_names[0]]
+        raise LabError(f"This lab has no component {component!r}: it has {', '.join(self.env.addressable())}.")
+
     def hostname(self, component: str) -> str:
         """The host name of a component's container, as its processes (and Airflow's records) see it."""
-        return self.containers[component].get_wrapped_container().attrs["Config"]["Hostname"]
+        return self.container(component).get_wrapped_container().attrs["Config"]["Hostname"]
+
+    def component_of(self, hostname: str) -> str:
+        """The component whose container has ``hostname`` (a task instance's recorded host), as ``up`` names it."""
+        for name, container in self.containers.items():
+            if container.hostname == hostname:
+                return f"airflow-{name}" if isinstance(container, AirflowContainer) else name
+        raise LabError(f"No container of this lab has the host name {hostname!r}.")
 
     def leftovers(self) -> dict[str, int]:
         """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
@@ -385,7 +418,7 @@ class Lab:
 
     def exec_result(self, component: str, command: list[str]) -> tuple[int, str]:
         """Run a command in a component's container; its exit code and output (stdout and stderr)."""
-        result = self.containers[component].get_wrapped_container().exec_run(command, demux=False)
+        result = self.container(component).get_wrapped_container().exec_run(command, demux=False)
         return result.exit_code, (result.output or b"").decode(errors="replace")
 
     def exec(self, component: str, command: list[str]) -> str:
@@ -407,7 +440,7 @@ class Lab:
                 info = tarfile.TarInfo(name)
                 info.size, info.mode = len(data), 0o644
                 tar.addfile(info, io.BytesIO(data))
-        self.containers[component].get_wrapped_container().put_archive(folder, buf.getvalue())
+        self.container(component).get_wrapped_container().put_archive(folder, buf.getvalue())
 
     def sql(self, query: str, database: str = s.LAB_DATABASE) -> list[dict[str, str]]:
         """Run one SQL statement with ``psql`` in the lab's Postgres; rows as dicts of strings.
@@ -428,17 +461,39 @@ class Lab:
         end, the computed next-retry time and delay, and the band of delays the formula allows for that try.
         """
         script = (Path(__file__).parent / "incontainer" / "retry_schedule.py").read_text()
-        out = self.exec("scheduler", ["python", "-c", script, dag_id, run_id, task_id])
+        out = self.exec(self.env.scheduler_names[0], ["python", "-c", script, dag_id, run_id, task_id])
         line = next(x for x in reversed(out.splitlines()) if x.startswith("RETRY_SCHEDULE "))
         result: dict[str, Any] = json.loads(line.removeprefix("RETRY_SCHEDULE "))
         return result
 
     def kill(self, component: str) -> None:
         """Kill a component's container at once (SIGKILL), as a crashed host would: for failure labs."""
-        self.containers[component].get_wrapped_container().kill()
+        self.container(component).get_wrapped_container().kill()
+
+    def restart(self, component: str) -> None:
+        """Restart a component's container (``docker restart``: SIGTERM, then start again with the same settings)."""
+        container = self.container(component)
+        container.get_wrapped_container().restart(timeout=10)
+        if container is self.containers[self.env.components()[0].name]:  # the API server: a new host port
+            container.get_wrapped_container().reload()
+            self.url = container.url(s.API_PORT)
+            self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+
+    def inject(self, fault: Fault) -> None:
+        """Do what ``fault`` says to its component now (``run(..., faults=...)`` times them)."""
+        if fault.action is FaultAction.KILL:
+            self.kill(fault.component)
+        else:
+            self.restart(fault.component)
+
+    def running(self, component: str) -> bool:
+        """Whether a component's container is running (a killed one is not; a restarted one is again)."""
+        container = self.container(component).get_wrapped_container()
+        container.reload()
+        return bool(container.status == "running")
 
     def logs(self, component: str, lines: int = 40) -> str:
-        return self.containers[component].tail(lines)
+        return self.container(component).tail(lines)
 
     # -- runs (runs.py, on this lab's API) ------------------------------------------------------------------
 
@@ -469,9 +524,12 @@ class Lab:
         api.unpause(dag_id)
         return api.trigger(dag_id, conf)
 
-    def wait(self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False) -> RunResult:
+    def wait(
+        self, dag_id: str, run_id: str, timeout: float | None = None, logs: bool = False, outages: bool = False
+    ) -> RunResult:
         """Wait until the run is finished and return what Airflow recorded about it (with a deploy on Airflow 3,
-        also the bundle and the version (commit) the run used)."""
+        also the bundle and the version (commit) the run used). ``outages``: the API may fail meanwhile (a fault
+        took Postgres or the API server away): keep asking until the timeout."""
         result = runs.wait(
             self._api(),
             dag_id,
@@ -481,17 +539,33 @@ class Lab:
             timeout,
             logs,
             self.progress,
-            lambda: self.containers["scheduler"].tail(),
+            lambda: self.container(self.env.scheduler_names[0]).tail(),
+            outages=outages,
         )
         if self.env.dag_source is not None and self.env.major >= 3:  # Airflow 2 records neither
             result = replace(result, bundle=runs.bundle(self._api(), dag_id, run_id))
         return result
 
     def run(
-        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float | None = None, logs: bool = False
+        self,
+        dag_id: str,
+        conf: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        logs: bool = False,
+        faults: Sequence[Fault] = (),
     ) -> RunResult:
-        """Trigger ``dag_id``, wait for it to finish, and return the run as Airflow recorded it."""
-        return self.wait(dag_id, self.trigger(dag_id, conf), timeout, logs)
+        """Trigger ``dag_id``, wait for it to finish, and return the run as Airflow recorded it.
+
+        ``faults`` (``Fault("airflow-scheduler-1", "kill", at=10)``) are done that many seconds after the trigger;
+        the result's ``faults`` says when each was done."""
+        self.env.check_faults(faults, timeout or s.settings().run_timeout)
+        run_id = self.trigger(dag_id, conf)
+        if not faults:
+            return self.wait(dag_id, run_id, timeout, logs)
+        began = time.monotonic()
+        with Injector(faults, self.inject) as injector:
+            result = self.wait(dag_id, run_id, timeout, logs, outages=True)
+        return replace(result, faults=tuple(injector.report(time.monotonic() - began)))
 
     def _api(self) -> AirflowAPI:
         if self.api is None:

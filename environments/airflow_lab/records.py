@@ -85,20 +85,27 @@ class RunResult:
     #: The DAG bundle and its version (a git commit) the run used, when Airflow recorded one (Airflow 3
     #: with a versioned bundle: see deploy.py); absent from the JSON otherwise.
     bundle: dict[str, Any] | None = None
+    #: The faults injected during the run (``run(..., faults=...)``, ``--kill``/``--restart``): component, action,
+    #: when due and when done, in seconds after the trigger; absent from the JSON without faults.
+    faults: tuple[dict[str, Any], ...] = ()
 
     @property
     def succeeded(self) -> bool:
         return self.state == "success"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "dag_id": self.dag_id,
-            "run_id": self.run_id,
-            "state": self.state,
-            "airflow_version": self.airflow_version,
-            "executor": self.executor,
-            "task_instances": [ti.to_dict() for ti in self.task_instances],
-        } | ({"bundle": dict(self.bundle)} if self.bundle else {})
+        return (
+            {
+                "dag_id": self.dag_id,
+                "run_id": self.run_id,
+                "state": self.state,
+                "airflow_version": self.airflow_version,
+                "executor": self.executor,
+                "task_instances": [ti.to_dict() for ti in self.task_instances],
+            }
+            | ({"bundle": dict(self.bundle)} if self.bundle else {})
+            | ({"faults": list(self.faults)} if self.faults else {})
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -125,6 +132,7 @@ class RunResult:
             **{**{k: data[k] for k in ("dag_id", "run_id", "state", "airflow_version", "executor")}},
             task_instances=tis,
             bundle=data.get("bundle"),
+            faults=tuple(data.get("faults", ())),
         )
 
     def to_frame(self):

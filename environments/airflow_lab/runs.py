@@ -94,20 +94,32 @@ def wait(
     logs: bool = False,
     progress: Progress = quiet,
     scheduler_log: Callable[[], str] = lambda: "    (no scheduler log)",
+    outages: bool = False,
 ) -> RunResult:
-    """Wait until the run is finished and return what Airflow recorded about it."""
+    """Wait until the run is finished and return what Airflow recorded about it.
+
+    ``outages``: the API may fail for a while (a fault injected into Postgres or the API server): a failed
+    request is retried until the timeout instead of ending the wait."""
     timeout = timeout or s.settings().run_timeout
     deadline = time.monotonic() + timeout
     began = time.monotonic()
     with progress(f"Running {dag_id}") as update:
-        while (state := api.run_state(dag_id, run_id)) not in TERMINAL_RUN_STATES:
+        while True:
+            try:
+                state = api.run_state(dag_id, run_id)
+                if state in TERMINAL_RUN_STATES:
+                    break
+                counts: dict[str, int] = {}
+                for ti in api.task_instances(dag_id, run_id):
+                    counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
+                update(f"run {state}; tasks: " + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())))
+            except Exception as exc:
+                if not outages:
+                    raise
+                update(f"the API does not answer ({type(exc).__name__})")
             if time.monotonic() > deadline:
                 states = {ti.task_id: str(ti.state) for ti in api.task_instances(dag_id, run_id)}
                 raise RunTimeout(dag_id, run_id, timeout, states, scheduler_log())
-            counts: dict[str, int] = {}
-            for ti in api.task_instances(dag_id, run_id):
-                counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
-            update(f"run {state}; tasks: " + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())))
             time.sleep(s.settings().poll_interval)
     timings.record("run", time.monotonic() - began, dag_id=dag_id, airflow_version=airflow_version)
     return RunResult(

@@ -8,6 +8,7 @@ executor, the Celery broker and the secrets backend are enums, so a misspelling 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 
 from . import settings as s
@@ -102,3 +103,47 @@ def broker(value: str | Broker) -> Broker:
 
 def secrets_backend(value: str | SecretsBackend) -> SecretsBackend:
     return SecretsBackend(SecretsBackend.parse(value, "secrets backend"))
+
+
+class FaultAction(_Choice):
+    """What a fault does to a component's container: SIGKILL it (it stays down), or restart it."""
+
+    KILL = "kill"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """``action`` on ``component`` (as ``airflow-lab up`` names it: ``postgres``, ``airflow-scheduler-2``) ``at``
+    seconds after the run was triggered. ``Fault.parse("airflow-worker-1@10", "kill")`` reads the CLI's form."""
+
+    component: str
+    action: FaultAction
+    at: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", FaultAction(FaultAction.parse(self.action, "fault action")))
+        if not self.component:
+            raise LabError("A fault needs a component, e.g. airflow-scheduler-1@10.")
+        if not 0 <= self.at <= 24 * 3600:
+            raise LabError(
+                f"A fault's time is seconds after the trigger, from 0: got {self.at} for {self.component}"
+                " (e.g. airflow-scheduler-1@10)."
+            )
+
+    @classmethod
+    def parse(cls, text: str, action: str | FaultAction) -> Fault:
+        component, sep, seconds = text.rpartition("@")
+        try:
+            at = float(seconds)
+        except ValueError:
+            at = -1.0
+        if not sep or not component or at < 0:
+            raise LabError(
+                f"--{action} expects COMPONENT@SECONDS, e.g. airflow-scheduler-1@10 (SECONDS after the trigger), "
+                f"got {text!r}."
+            )
+        return cls(component, FaultAction(FaultAction.parse(action, "fault action")), at)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.component}@{self.at:g}"
