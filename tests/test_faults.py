@@ -4,8 +4,6 @@ starts, done when asked, reported in the run's JSON. The failures labs (labs/ope
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from airflow_lab.cli import main, parser
@@ -13,7 +11,7 @@ from airflow_lab.environment import celery, local
 from airflow_lab.errors import LabError
 from airflow_lab.types import Fault, FaultAction
 
-from .conftest import PROJECT
+from .conftest import airflow_lab
 
 RUN = ["run", "local", "--dags", "dags/operate", "--dag-id", "operate_failover"]
 
@@ -71,13 +69,7 @@ def test_killed_scheduler_is_reported_and_the_other_finishes_the_run(no_leftover
         "scheduler_health_check_threshold=10",
     ):
         args += ["--config", f"scheduler.{option}"]
-    process = subprocess.run(
-        [sys.executable, "-m", "airflow_lab.cli", *RUN, *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
+    process = airflow_lab(*RUN, *args, timeout=400)
     assert process.returncode == 0, process.stderr[-3000:]
     result = json.loads(process.stdout)
     (fault,) = result["faults"]

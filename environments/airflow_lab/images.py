@@ -110,6 +110,31 @@ def secret_store_specs(base: str) -> list[ImageSpec]:
     ]
 
 
+def metrics_spec(base: str) -> ImageSpec:
+    """statsd and carbon-cache, the metrics chapter's server; npm inside trusts the same CA bundle as pip's."""
+    ca = ca_bundle_path()
+    args = {"BASE_IMAGE": base, "STATSD_VERSION": s.STATSD_VERSION}
+    return ImageSpec(s.statsd_image(), "statsd", args, {"ca-bundle.crt": ca.read_bytes() if ca else b""})
+
+
+def airflow_statsd_image(version: str) -> str:
+    """Airflow plus the StatsD client (built on first use, cached by content): what ``--metrics`` runs Airflow on.
+
+    A layer on the lab's Airflow image rather than a change to it, so labs without metrics keep their image."""
+    ca = ca_bundle_path()
+    spec = ImageSpec(
+        s.airflow_statsd_image(version),
+        "airflow-statsd",
+        {"AIRFLOW_IMAGE": s.airflow_image(version), "STATSD_CLIENT_VERSION": s.STATSD_CLIENT_VERSION},
+        {"ca-bundle.crt": ca.read_bytes() if ca else b""},
+    )
+    base_id = _image_id(s.airflow_image(version))
+    if base_id is None:
+        raise LabError(f"{s.airflow_image(version)} is missing: run `airflow-lab images` first.")
+    build(spec, base_id, quiet=True)
+    return spec.name
+
+
 def _context_hash(spec: ImageSpec, base_id: str) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"args": spec.build_args, "base": base_id}, sort_keys=True).encode())
@@ -261,16 +286,17 @@ def ensure_images(
     secret_stores: bool = True,
     brokers: bool = True,
     quiet: bool = False,
+    metrics: bool = True,
 ) -> dict[str, str]:
     """Build whatever is missing or out of date; returns {image name: image id}.
 
-    ``secret_stores=False`` skips OpenBao and moto, ``brokers=False`` Redis and RabbitMQ (a lab start that
-    needs none of them). ``quiet`` prints only what is built, not what is up to date (a lab start). What was
-    checked once in this process is not checked again.
+    ``secret_stores=False`` skips OpenBao and moto, ``brokers=False`` Redis and RabbitMQ, ``metrics=False`` the
+    statsd server (a lab start that needs none of them). ``quiet`` prints only what is built, not what is up to
+    date (a lab start). What was checked once in this process is not checked again.
     """
     base, base_id = base_image(quiet=quiet)
     built: dict[str, str] = {}
-    for spec in _specs(base, airflow_versions, secret_stores=secret_stores, brokers=brokers):
+    for spec in _specs(base, airflow_versions, secret_stores=secret_stores, brokers=brokers, metrics=metrics):
         key = (spec.name, _context_hash(spec, base_id))
         if force or key not in _CHECKED:
             _CHECKED[key] = build(spec, base_id, force=force, quiet=quiet)
@@ -285,13 +311,19 @@ def ensure_images(
 
 
 def _specs(
-    base: str, airflow_versions: tuple[str, ...], secret_stores: bool = True, brokers: bool = True
+    base: str,
+    airflow_versions: tuple[str, ...],
+    secret_stores: bool = True,
+    brokers: bool = True,
+    metrics: bool = True,
 ) -> list[ImageSpec]:
-    """The images built on ``base``: Postgres, the brokers, the secrets stores' servers, Airflow per version."""
+    """The images built on ``base``: Postgres, the brokers, the secrets stores' and metrics servers, Airflow per
+    version."""
     specs = service_specs(base)
     if not brokers:
         specs = [spec for spec in specs if spec.folder == "postgres"]
     specs += secret_store_specs(base) if secret_stores else []
+    specs += [metrics_spec(base)] if metrics else []
     return specs + [airflow_spec(v, base) for v in airflow_versions]
 
 
