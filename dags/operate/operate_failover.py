@@ -2,8 +2,7 @@
 
 Demonstrates: with two schedulers, either one carries a run; a task whose process survives the fault finishes
 once, a task whose process dies with it is found by the task heartbeat check and retried.
-Asserted by: labs/operate/failover_celery.ipynb, labs/operate/failover_local.ipynb, labs/operate/postgres_restart.ipynb
-and tests/test_faults.py.
+Asserted by: tests/test_faults.py.
 """
 
 from __future__ import annotations

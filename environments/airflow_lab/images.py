@@ -117,17 +117,21 @@ def metrics_spec(base: str) -> ImageSpec:
     return ImageSpec(s.statsd_image(), "statsd", args, {"ca-bundle.crt": ca.read_bytes() if ca else b""})
 
 
-def airflow_statsd_image(version: str) -> str:
-    """Airflow plus the StatsD client (built on first use, cached by content): what ``--metrics`` runs Airflow on.
-
-    A layer on the lab's Airflow image rather than a change to it, so labs without metrics keep their image."""
+def airflow_statsd_spec(version: str) -> ImageSpec:
+    """Airflow plus the StatsD client: what ``--metrics`` runs Airflow on. A layer on the lab's Airflow image rather
+    than a change to it, so labs without metrics keep their image; its base is that Airflow image."""
     ca = ca_bundle_path()
-    spec = ImageSpec(
+    return ImageSpec(
         s.airflow_statsd_image(version),
         "airflow-statsd",
         {"AIRFLOW_IMAGE": s.airflow_image(version), "STATSD_CLIENT_VERSION": s.STATSD_CLIENT_VERSION},
         {"ca-bundle.crt": ca.read_bytes() if ca else b""},
     )
+
+
+def airflow_statsd_image(version: str) -> str:
+    """The image of ``airflow_statsd_spec``, built if missing or out of date (``airflow-lab images`` builds it too)."""
+    spec = airflow_statsd_spec(version)
     base_id = _image_id(s.airflow_image(version))
     if base_id is None:
         raise LabError(f"{s.airflow_image(version)} is missing: run `airflow-lab images` first.")
@@ -307,6 +311,12 @@ def ensure_images(
         if force or key not in _CHECKED:
             _CHECKED[key] = metadata_db_template(version, key[1], force=force, quiet=quiet)
         built[name] = _CHECKED[key]
+    for version in airflow_versions if metrics else ():  # on the Airflow image: built after it
+        spec = airflow_statsd_spec(version)
+        key = (spec.name, _context_hash(spec, built[s.airflow_image(version)]))
+        if force or key not in _CHECKED:
+            _CHECKED[key] = build(spec, built[s.airflow_image(version)], force=force, quiet=quiet)
+        built[spec.name] = _CHECKED[key]
     return built
 
 
@@ -353,6 +363,16 @@ def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
             state[name] = _up_to_date(name, wanted, quiet=True) is not None
         else:
             state[name] = False
+    for version in airflow_versions:  # the --metrics layer, on that version's Airflow image
+        spec = airflow_statsd_spec(version)
+        if _image_id(spec.name) is None:
+            state[spec.name] = None
+        elif s.airflow_image(version) in ids:
+            state[spec.name] = (
+                _up_to_date(spec.name, _context_hash(spec, ids[s.airflow_image(version)]), True) is not None
+            )
+        else:
+            state[spec.name] = False
     return state
 
 
