@@ -19,9 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from . import settings as s
+from .credentials import Secrets, credentials_sql
 from .deploy.source import DagSource
 from .errors import LabError
-from .lab import Lab, Secrets, credentials_sql
+from .lab import Lab
 from .secrets import SecretEntries, SecretStore, check_stores, secret_store
 from .types import AirflowVersion, Broker, Executor, Fault, SecretsBackend, broker, executor
 

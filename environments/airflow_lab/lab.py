@@ -9,20 +9,16 @@ containers, drives DAG runs through ``runs``, and removes every container, netwo
 from __future__ import annotations
 
 import atexit
-import base64
 import csv
-import hashlib
 import io
 import json
-import os
-import secrets
 import signal
 import tarfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -35,6 +31,7 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from . import runs, timings
 from . import settings as s
 from .client import AirflowAPI, api_for
+from .credentials import Secrets, credentials_sql
 from .deploy.release import git_image
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, LabError
@@ -52,44 +49,6 @@ if TYPE_CHECKING:  # the value Lab starts; environment.py imports this module to
     from .environment import Environment
 
 S = TypeVar("S", bound=Service)
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Generated per start; never reused between environments."""
-
-    username: str = "admin"
-    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    db_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    broker_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    fernet_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
-    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(64))  # HS512 wants >= 64 bytes
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
-
-    def __repr__(self) -> str:  # keep secrets out of tracebacks and notebook outputs
-        return f"Secrets(username={self.username!r}, password='***')"
-
-
-def credentials_sql(major: int, secrets_: Secrets) -> str:
-    """SQL that gives the migrated template this start's passwords (the template's own are public)."""
-    sql = f"ALTER USER airflow PASSWORD {_quote(secrets_.db_password)};"
-    if major < 3:  # FAB's API user, created in the template; werkzeug's scrypt format, as `airflow users create`
-        sql += (
-            f"UPDATE ab_user SET password = {_quote(werkzeug_scrypt(secrets_.password))},"
-            f" username = {_quote(secrets_.username)} WHERE username = {_quote(s.TEMPLATE_API_USER)};"
-        )
-    return sql
-
-
-def werkzeug_scrypt(password: str, n: int = 2**15, r: int = 8, p: int = 1) -> str:
-    """The hash ``werkzeug.security.generate_password_hash`` makes by default (werkzeug 3), which FAB checks."""
-    salt = secrets.token_hex(8)
-    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p, dklen=64)
-    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 _LIVE: set[Lab] = set()
