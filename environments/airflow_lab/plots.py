@@ -6,7 +6,8 @@ printed can be re-plotted and re-checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import pandas as pd
 
@@ -77,8 +78,16 @@ def overlapping_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_by: str = "hostname"):
-    """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start."""
+def plot_timeline(
+    frame: pd.DataFrame,
+    ax=None,
+    title: str | None = None,
+    color_by: str = "hostname",
+    marks: Mapping[str, datetime] | None = None,
+):
+    """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start.
+
+    ``marks``: moments to draw as labelled vertical lines (a fault injected, a failure detected)."""
     import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
 
     if ax is None:
@@ -96,7 +105,12 @@ def plot_timeline(frame: pd.DataFrame, ax=None, title: str | None = None, color_
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first task started")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in keys]
-    legend_outside(ax, handles=handles, labels=keys, title=color_by)
+    labels = list(keys)
+    for i, (label, moment) in enumerate((marks or {}).items()):
+        at = (pd.Timestamp(moment) - t0).total_seconds()
+        handles.append(ax.axvline(at, color="black", linestyle=("--", ":", "-.")[i % 3], linewidth=1.5))
+        labels.append(label)
+    legend_outside(ax, handles=handles, labels=labels, title=color_by)
     if title:
         ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
