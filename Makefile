@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 AIRFLOW_VERSIONS := $(shell $(PYTHON) -c "import sys; sys.path.insert(0, 'environments'); from airflow_lab.settings import SUPPORTED_AIRFLOW_VERSIONS as v; print(' '.join(v))")
-JOBS ?= 1
+# Two test files side by side, even on 2 cores: most of a lab's time is Airflow waiting (start-up, task sleeps),
+# so on the 2-core CI machine JOBS=2 took 41 min where one-by-one took 49 (timing-sensitive labs in RUNS_ALONE,
+# tests/session_hooks.py, still run with nothing beside them). JOBS=1 runs them one after another.
+JOBS ?= 2
 LABS := $(shell find labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
 .PHONY: book test labs images lint bench cleanup clean
@@ -32,7 +35,7 @@ book: $(VENV)/.book
 	@echo "The book is in _build/html/index.html"
 
 ## Build the images, then run every test: unit, DAG integrity, ruff, the kit end to end, compose, and the labs.
-## JOBS=N runs N test files (each lab is one) side by side with pytest-xdist; worth it with 4+ cores.
+## JOBS=N runs N test files (each lab is one) side by side with pytest-xdist (default 2; JOBS=1: one by one).
 # Every start, run and image build of the session lands in SUITE_TIMINGS, summed up at the end of pytest's report
 # (`benchmarks/bench.py --suite-timings FILE` prints the same as JSON); --durations lists the slowest tests. Each lab
 # is also measured as `make labs` does, into _build/lab-costs.json (labs/costs.json's format; memory is per lab, by

@@ -72,6 +72,13 @@ def no_leftovers():
     assert not any(leaked.values()), f"the kit leaked Docker objects: {leaked}"
 
 
+def airflow_lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Runs ``airflow-lab ARGS`` as a reader would (its own process, from the project folder) and returns it."""
+    return subprocess.run(
+        [sys.executable, "-m", "airflow_lab.cli", *args], cwd=PROJECT, capture_output=True, text=True, timeout=timeout
+    )
+
+
 @contextmanager
 def airflow_lab_up(*args: str) -> Iterator[str]:
     """Runs ``airflow-lab up ARGS``, yields what it printed up to "Ctrl-C", then presses Ctrl-C.

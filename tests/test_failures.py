@@ -15,8 +15,7 @@ import pytest
 from airflow_lab import settings as s
 from airflow_lab.docker import docker_client
 
-from .conftest import PROJECT, TEST_DAGS, labelled_objects
-from .test_run_contract import airflow_lab
+from .conftest import PROJECT, TEST_DAGS, airflow_lab, labelled_objects
 
 pytestmark = pytest.mark.docker
 

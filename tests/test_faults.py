@@ -4,16 +4,16 @@ starts, done when asked, reported in the run's JSON. The failures labs (labs/ope
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import threading
 
 import pytest
 from airflow_lab.cli import main, parser
 from airflow_lab.environment import celery, local
 from airflow_lab.errors import LabError
+from airflow_lab.faults import Injector
 from airflow_lab.types import Fault, FaultAction
 
-from .conftest import PROJECT
+from .conftest import airflow_lab
 
 RUN = ["run", "local", "--dags", "dags/operate", "--dag-id", "operate_failover"]
 
@@ -71,13 +71,7 @@ def test_killed_scheduler_is_reported_and_the_other_finishes_the_run(no_leftover
         "scheduler_health_check_threshold=10",
     ):
         args += ["--config", f"scheduler.{option}"]
-    process = subprocess.run(
-        [sys.executable, "-m", "airflow_lab.cli", *RUN, *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
+    process = airflow_lab(*RUN, *args, timeout=400)
     assert process.returncode == 0, process.stderr[-3000:]
     result = json.loads(process.stdout)
     (fault,) = result["faults"]
@@ -88,3 +82,34 @@ def test_killed_scheduler_is_reported_and_the_other_finishes_the_run(no_leftover
         last = ti["tries"][-1]
         assert (last["state"], last["hostname"]) == ("success", "airflow-scheduler-1"), ti
         assert all(t["hostname"] in ("", "airflow-scheduler-2") for t in ti["tries"][:-1]), ti  # "": never started
+
+
+def test_a_fault_due_after_the_run_ended_is_an_error_naming_the_run_length():
+    fired = threading.Event()
+    faults = [Fault("postgres", "restart", 0), Fault("airflow-triggerer", "kill", 60)]
+    with Injector(faults, lambda fault: fired.set()) as injector:
+        assert fired.wait(10)  # the first fault was done; the run "ends" long before the second is due
+    with pytest.raises(LabError, match=r"before the fault kill airflow-triggerer@60 was due: choose a time inside"):
+        injector.report(run_seconds=2)
+
+
+def test_a_fault_that_fails_is_reported_not_lost():
+    tried = threading.Event()
+
+    def refuse(fault: Fault) -> None:
+        tried.set()
+        raise RuntimeError("no such container")
+
+    with Injector([Fault("postgres", "kill", 0)], refuse) as injector:
+        assert tried.wait(10)
+    with pytest.raises(LabError, match="kill postgres@0 failed: no such container"):
+        injector.report(run_seconds=1)
+
+
+def test_each_fault_reports_when_it_was_due_and_done():
+    fired = threading.Event()
+    with Injector([Fault("postgres", "kill", 0.2)], lambda fault: fired.set()) as injector:
+        assert fired.wait(10)
+    (report,) = injector.report(run_seconds=1)
+    assert (report["component"], report["action"], report["at"]) == ("postgres", "kill", 0.2)
+    assert report["done_at"] >= 0.2

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from airflow_lab import settings as s
 
-from .conftest import PROJECT
+from .conftest import airflow_lab
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-
-
-def airflow_lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "airflow_lab.cli", *args], cwd=PROJECT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 @pytest.mark.docker

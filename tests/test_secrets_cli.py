@@ -4,24 +4,16 @@ majors; no secret reaches stdout or stderr; nothing is left behind, also when a 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from airflow_lab import settings as s
 
-from .conftest import PROJECT
+from .conftest import airflow_lab
 
 SECRETS = {
     "connections": {"precedence_demo": "generic://reader:cli-test-Pa55word@from-backend.invalid"},
     "variables": {"cli_api_token": "tok-cli-test-4b1d"},
 }
-
-
-def airflow_lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "airflow_lab.cli", *args], cwd=PROJECT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 @pytest.mark.docker

@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,12 @@ def _add_environment_args(parser: argparse.ArgumentParser, dags_required: bool) 
         help="how often the bucket is read: Airflow 3, the bundle's refresh_interval (default 5); Airflow 2"
         " (required there, it has no S3 bundle), a sidecar syncs the prefix into the DAG folder that often",
     )
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="start a StatsD server (statsd flushing every second to carbon) that every component sends its"
+        " metrics to; `run` adds what Airflow sent during the run to the JSON",
+    )
     celery = parser.add_argument_group("celery environment")
     celery.add_argument("--workers", type=int, default=None, help="number of Celery workers (default 2)")
     celery.add_argument(
@@ -205,7 +212,7 @@ def _environment(args: argparse.Namespace) -> Environment:
     if dags is not None and not isinstance(dags, Path):  # git+file://... or s3://... (deploy/)
         env = deploy(env, dags)
     env.check_faults(getattr(args, "faults", ()), getattr(args, "timeout", None) or s.settings().run_timeout)
-    return env
+    return env.with_metrics() if args.metrics else env
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -259,6 +266,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(line)
         for line in lab.describe_bucket():  # --dags s3://...: the endpoint to deploy again to
             print(line)
+        for line in lab.describe_metrics():  # --metrics: where to read them
+            print(line)
         print("Press Ctrl-C to stop and remove it.", flush=True)
         while True:
             time.sleep(3600)
@@ -266,7 +275,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _environment(args).start() as lab:
+        triggered = time.time()
         result = lab.run(args.dag_id, conf=args.conf, timeout=args.timeout, logs=args.logs, faults=args.faults)
+        if args.metrics:  # read after the run ended, from the second it was triggered
+            result = replace(result, metrics=lab.metrics(since=triggered).to_dict())
     print(result.to_json())
     return 0 if result.succeeded else 1
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import settings as s
 from .docker import docker_client
+from .types import AirflowVersion
 
 #: How the chapters cite a setting: {airflow-config}`[core] parallelism`, {airflow2-config}`...`, provider roles.
 CITED = re.compile(r"\{(?:airflow2?|celery|kubernetes)-config\}`\[(\w+)\] (\w+)`")
@@ -42,9 +43,12 @@ def parse_defaults(text: str) -> dict[str, str]:
 
 def defaults(version: str) -> dict[str, str]:
     """Every option's default as Airflow ``version`` prints it, in its image (no network, removed afterwards)."""
+    command = ["airflow", "config", "list", "--defaults"]
+    if AirflowVersion(version).major >= 3:  # Airflow 3 prints option names only, without --show-values
+        command.append("--show-values")
     out = docker_client().containers.run(
         s.airflow_image(version),
-        ["airflow", "config", "list", "--defaults"],
+        command,
         environment={"AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
         network_mode="none",
         labels=s.labels("config-defaults"),

@@ -72,6 +72,8 @@ class Environment:
     dag_source: DagSource | None = None
     #: How many schedulers run side by side (high availability; Airflow supports it on Postgres, both majors).
     schedulers: int = 1
+    #: A StatsD server (statsd + carbon) on the lab's network that every component sends its metrics to.
+    metrics: bool = False
 
     def __post_init__(self) -> None:
         # plain strings are accepted (``local("2.11.2")``) and checked here, before anything starts
@@ -91,6 +93,17 @@ class Environment:
                     raise LabError(f"The {what} {folder} does not exist (or is not a folder).")
                 object.__setattr__(self, name, folder)
         object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
+        if self.metrics and self.dag_source is not None and self.dag_source.image:
+            raise LabError(
+                f"Metrics need Airflow's StatsD client in its image, and this deploy runs {self.dag_source.image}.\n"
+                "Fix: drop --metrics (with_metrics), or deploy from a folder or an s3:// bucket."
+            )
+        if self.metrics and (taken := sorted(k for k in self.config if k.lower() in _METRICS_CONFIG)):
+            options = ", ".join("[{}] {}".format(*k.lower().split("__", 1)) for k in taken)
+            raise LabError(
+                f"The metrics server sets {options} itself, so Airflow sends its metrics there.\n"
+                "Fix: drop that option (--config), or drop --metrics (with_metrics) to send metrics to your own server."
+            )
         object.__setattr__(self, "env_vars", MappingProxyType(dict(self.env_vars)))
 
     def __hash__(self) -> int:  # the mappings are read-only views: hash their items (a key for reuse, caches)
@@ -109,6 +122,7 @@ class Environment:
                 tuple(sorted(self.env_vars.items())),
                 self.dag_source,
                 self.schedulers,
+                self.metrics,
             )
         )
 
@@ -131,6 +145,8 @@ class Environment:
         parts += [f"{k}={v}" for k, v in sorted(self.config.items())]
         if self.env_vars:  # names only: a value may be a credential
             parts.append("env=" + "+".join(sorted(self.env_vars)))
+        if self.metrics:
+            parts.append("metrics=statsd")
         text = f"Environment({', '.join(parts)})"
         if self.dag_source is not None:  # as the deploy chapter's labs print it
             text = f"Deployed({', '.join([text, *self.dag_source.describe()])})"
@@ -155,6 +171,11 @@ class Environment:
         For Airflow options use ``with_config``; for connections and variables, ``with_secrets("env", ...)``.
         """
         return replace(self, env_vars={**self.env_vars, **{k: str(v) for k, v in variables.items()}})
+
+    def with_metrics(self) -> Environment:
+        """Start a StatsD server (statsd flushing every second to carbon) and send every component's metrics
+        there; read them with ``lab.metrics()``."""
+        return replace(self, metrics=True)
 
     def with_secrets(
         self, backend: str | SecretsBackend, entries: str | Path | Mapping[str, Any] | SecretEntries | None = None
@@ -259,6 +280,13 @@ class Environment:
                 "api__auth_backends": "airflow.providers.fab.auth_manager.api.auth.backend.basic_auth",
                 "scheduler__standalone_dag_processor": "True",
             }
+        if self.metrics:  # statsd_prefix: the name Lab.metrics() strips again
+            conf |= {
+                "metrics__statsd_on": "True",
+                "metrics__statsd_host": "statsd",
+                "metrics__statsd_port": str(s.STATSD_PORT),
+                "metrics__statsd_prefix": s.STATSD_PREFIX,
+            }
         if self.parallelism is not None:
             conf["core__parallelism"] = str(self.parallelism)
         conf |= dict(self.config)
@@ -337,6 +365,10 @@ ENVIRONMENTS: dict[str, Callable[..., Environment]] = {
     "celery": celery,
     "celery-rabbitmq": celery_rabbitmq,
 }
+
+
+#: What ``with_metrics`` sets (see ``airflow_config``): another value would send the metrics elsewhere.
+_METRICS_CONFIG = {f"metrics__{o}" for o in ("statsd_on", "statsd_host", "statsd_port", "statsd_prefix")}
 
 
 def _short(path: Path) -> str:

@@ -110,6 +110,35 @@ def secret_store_specs(base: str) -> list[ImageSpec]:
     ]
 
 
+def metrics_spec(base: str) -> ImageSpec:
+    """statsd and carbon-cache, the metrics chapter's server; npm inside trusts the same CA bundle as pip's."""
+    ca = ca_bundle_path()
+    args = {"BASE_IMAGE": base, "STATSD_VERSION": s.STATSD_VERSION}
+    return ImageSpec(s.statsd_image(), "statsd", args, {"ca-bundle.crt": ca.read_bytes() if ca else b""})
+
+
+def airflow_statsd_spec(version: str) -> ImageSpec:
+    """Airflow plus the StatsD client: what ``--metrics`` runs Airflow on. A layer on the lab's Airflow image rather
+    than a change to it, so labs without metrics keep their image; its base is that Airflow image."""
+    ca = ca_bundle_path()
+    return ImageSpec(
+        s.airflow_statsd_image(version),
+        "airflow-statsd",
+        {"AIRFLOW_IMAGE": s.airflow_image(version), "STATSD_CLIENT_VERSION": s.STATSD_CLIENT_VERSION},
+        {"ca-bundle.crt": ca.read_bytes() if ca else b""},
+    )
+
+
+def airflow_statsd_image(version: str) -> str:
+    """The image of ``airflow_statsd_spec``, built if missing or out of date (``airflow-lab images`` builds it too)."""
+    spec = airflow_statsd_spec(version)
+    base_id = _image_id(s.airflow_image(version))
+    if base_id is None:
+        raise LabError(f"{s.airflow_image(version)} is missing: run `airflow-lab images` first.")
+    build(spec, base_id, quiet=True)
+    return spec.name
+
+
 def _context_hash(spec: ImageSpec, base_id: str) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"args": spec.build_args, "base": base_id}, sort_keys=True).encode())
@@ -261,16 +290,17 @@ def ensure_images(
     secret_stores: bool = True,
     brokers: bool = True,
     quiet: bool = False,
+    metrics: bool = True,
 ) -> dict[str, str]:
     """Build whatever is missing or out of date; returns {image name: image id}.
 
-    ``secret_stores=False`` skips OpenBao and moto, ``brokers=False`` Redis and RabbitMQ (a lab start that
-    needs none of them). ``quiet`` prints only what is built, not what is up to date (a lab start). What was
-    checked once in this process is not checked again.
+    ``secret_stores=False`` skips OpenBao and moto, ``brokers=False`` Redis and RabbitMQ, ``metrics=False`` the
+    statsd server (a lab start that needs none of them). ``quiet`` prints only what is built, not what is up to
+    date (a lab start). What was checked once in this process is not checked again.
     """
     base, base_id = base_image(quiet=quiet)
     built: dict[str, str] = {}
-    for spec in _specs(base, airflow_versions, secret_stores=secret_stores, brokers=brokers):
+    for spec in _specs(base, airflow_versions, secret_stores=secret_stores, brokers=brokers, metrics=metrics):
         key = (spec.name, _context_hash(spec, base_id))
         if force or key not in _CHECKED:
             _CHECKED[key] = build(spec, base_id, force=force, quiet=quiet)
@@ -281,17 +311,29 @@ def ensure_images(
         if force or key not in _CHECKED:
             _CHECKED[key] = metadata_db_template(version, key[1], force=force, quiet=quiet)
         built[name] = _CHECKED[key]
+    for version in airflow_versions if metrics else ():  # on the Airflow image: built after it
+        spec = airflow_statsd_spec(version)
+        key = (spec.name, _context_hash(spec, built[s.airflow_image(version)]))
+        if force or key not in _CHECKED:
+            _CHECKED[key] = build(spec, built[s.airflow_image(version)], force=force, quiet=quiet)
+        built[spec.name] = _CHECKED[key]
     return built
 
 
 def _specs(
-    base: str, airflow_versions: tuple[str, ...], secret_stores: bool = True, brokers: bool = True
+    base: str,
+    airflow_versions: tuple[str, ...],
+    secret_stores: bool = True,
+    brokers: bool = True,
+    metrics: bool = True,
 ) -> list[ImageSpec]:
-    """The images built on ``base``: Postgres, the brokers, the secrets stores' servers, Airflow per version."""
+    """The images built on ``base``: Postgres, the brokers, the secrets stores' and metrics servers, Airflow per
+    version."""
     specs = service_specs(base)
     if not brokers:
         specs = [spec for spec in specs if spec.folder == "postgres"]
     specs += secret_store_specs(base) if secret_stores else []
+    specs += [metrics_spec(base)] if metrics else []
     return specs + [airflow_spec(v, base) for v in airflow_versions]
 
 
@@ -321,6 +363,16 @@ def image_state(airflow_versions: tuple[str, ...]) -> dict[str, bool | None]:
             state[name] = _up_to_date(name, wanted, quiet=True) is not None
         else:
             state[name] = False
+    for version in airflow_versions:  # the --metrics layer, on that version's Airflow image
+        spec = airflow_statsd_spec(version)
+        if _image_id(spec.name) is None:
+            state[spec.name] = None
+        elif s.airflow_image(version) in ids:
+            state[spec.name] = (
+                _up_to_date(spec.name, _context_hash(spec, ids[s.airflow_image(version)]), True) is not None
+            )
+        else:
+            state[spec.name] = False
     return state
 
 

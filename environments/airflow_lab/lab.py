@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,12 +39,13 @@ from .deploy.release import git_image
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, LabError
 from .faults import Injector
-from .images import ensure_images
+from .images import airflow_statsd_image, ensure_images
+from .metrics import Metrics, unix_seconds
 from .progress import step
 from .records import RunResult
 from .secrets import SecretStores
 from .secrets.stores import needs_servers
-from .services import AirflowContainer, Postgres, RabbitMQ, Redis, Service
+from .services import AirflowContainer, MetricsServer, Postgres, RabbitMQ, Redis, Service
 from .types import Broker, Fault, FaultAction
 
 if TYPE_CHECKING:  # the value Lab starts; environment.py imports this module to give it ``start()``
@@ -117,7 +119,8 @@ class Lab:
         self.secret_stores: SecretStores | None = None
         source = env.dag_source
         #: the image the Airflow components run now (a release's, the git image; changes with ``roll_out``)
-        self.image = (source.image if source else None) or s.airflow_image(env.airflow_version)
+        plain = s.airflow_statsd_image if env.metrics else s.airflow_image  # --metrics: with the StatsD client
+        self.image = (source.image if source else None) or plain(env.airflow_version)
         #: (image, seconds from the first container replaced to healthy) per roll-out
         self.roll_outs: list[tuple[str, float]] = []
         self._dags_volume = ""
@@ -153,9 +156,12 @@ class Lab:
                     secret_stores=needs_servers(env.secret_stores),
                     brokers=env.uses_celery,
                     quiet=True,
+                    metrics=env.metrics,
                 )
                 if self.image == s.airflow_git_image(env.airflow_version):
                     git_image(env.airflow_version)  # built on first use (cached by content)
+                if self.image == s.airflow_statsd_image(env.airflow_version):
+                    airflow_statsd_image(env.airflow_version)  # built on first use (cached by content)
                 images_ready = time.monotonic()
                 self._start_containers()
             self.timings = {
@@ -228,6 +234,9 @@ class Lab:
             self.start_service(Redis(), "Starting Redis (the Celery broker)")
         if env.uses_celery and env.broker is Broker.RABBITMQ:
             self.start_service(RabbitMQ(secrets_.broker_password), "Starting RabbitMQ (the Celery broker)")
+
+        if env.metrics:  # before Airflow: its first packets (UDP) must find a listener
+            self.start_service(MetricsServer(), "Starting statsd and carbon (the metrics server)")
 
         self.secret_stores = SecretStores(env.secret_stores, self)
         self.secret_stores.start()  # servers (OpenBao, moto) started and seeded before Airflow reads them
@@ -560,6 +569,51 @@ class Lab:
         if self.api is None:
             raise LabError("This lab is not running: start it first (`with env.start() as lab:`).")
         return self.api
+
+    # -- metrics (``env.with_metrics()``) -----------------------------------------------------------------
+
+    def metrics(
+        self, since: datetime | float | None = None, until: datetime | float | None = None, timeout: float = 90
+    ) -> Metrics:
+        """What Airflow sent to StatsD from ``since`` (default: everything stored) to ``until`` (default: now), as
+        the metrics server stored it, to the second.
+
+        Waits on the server, not on a clock: until carbon has written, for every series, a point of a flush after
+        ``until``. statsd writes every metric it knows at each flush (idle counters as 0), so then every packet
+        sent before ``until`` is in the files.
+        """
+        if "statsd" not in self.containers:
+            raise LabError("This lab has no metrics server: start it from env.with_metrics() (CLI: --metrics).")
+        lo = unix_seconds(since, 0)
+        # the first flush after `until` is stamped at most ceil(until) + 1 (statsd rounds its flush time)
+        hi = unix_seconds(until, time.time()) + 2
+        script = (Path(__file__).parent / "incontainer" / "whisper_dump.py").read_text()
+
+        def flushed() -> dict[str, Any] | None:
+            out = self.exec("statsd", ["python3", "-c", script, str(lo), str(hi + 60)])
+            line = next(x for x in reversed(out.splitlines()) if x.startswith("WHISPER "))
+            dump: dict[str, Any] = json.loads(line.removeprefix("WHISPER "))
+            # a timer's statistics other than its count get a point only in seconds with timings
+            steady = [p for n, p in dump.items() if not n.startswith("stats.timers.") or n.endswith(".count")]
+            return dump if steady and all(p and p[-1][0] > hi for p in steady) else None
+
+        dump = runs.wait_until(flushed, "the metrics server has stored the last second", timeout, self.progress)
+        return Metrics.from_dump(dump, s.STATSD_PREFIX, lo, hi)
+
+    def describe_metrics(self) -> list[str]:
+        """Where ``airflow-lab up --metrics`` tells a reader to look."""
+        server = self.containers.get("statsd")
+        if not isinstance(server, MetricsServer):
+            return []
+        name = server.get_wrapped_container().name
+        series = f"{MetricsServer.WHISPER_DIR}/stats/counters/{s.STATSD_PREFIX}/scheduler_heartbeat/count.wsp"
+        return [
+            f"Metrics: Airflow sends StatsD to statsd:{s.STATSD_PORT} (UDP, prefix {s.STATSD_PREFIX!r}); statsd"
+            " flushes every second to carbon-cache (whisper files).",
+            f"  live values (statsd's management port): echo counters | nc {server.admin_address()}",
+            f"  stored series: docker exec {name} find {MetricsServer.WHISPER_DIR} -name '*.wsp'",
+            f"  one series:    docker exec {name} whisper-fetch --pretty --from=$(($(date +%s) - 300)) {series}",
+        ]
 
     # -- deploys (the environment's ``dag_source``) ----------------------------------------------------------
 

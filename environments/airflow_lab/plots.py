@@ -138,6 +138,29 @@ def plot_concurrency(frame: pd.DataFrame, ax=None, label: str | None = None, lim
     return ax
 
 
+def plot_metrics(
+    frame: pd.DataFrame, t0: pd.Timestamp, ax=None, title: str | None = None, limit: float | None = None, ylabel=""
+):
+    """Metric series (one column each, one row per second: ``Metrics.series``) as step lines over the seconds since
+    ``t0``, with an optional horizontal line at a limit."""
+    import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    seconds = [(t - t0).total_seconds() for t in frame.index]
+    for column in frame.columns:
+        ax.step(seconds, frame[column].tolist(), where="post", label=column)
+    if limit is not None:
+        ax.axhline(limit, linestyle="--", color="grey", label=f"limit = {limit:g}")
+    ax.set_xlabel("seconds since the run was triggered")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    legend_outside(ax)
+    return ax
+
+
 def legend_outside(ax, **options):
     """The axes' legend to the right of the plot, where it cannot cover a bar or a line."""
     return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", **options)

@@ -88,6 +88,9 @@ class RunResult:
     #: The faults injected during the run (``run(..., faults=...)``, ``--kill``/``--restart``): component, action,
     #: when due and when done, in seconds after the trigger; absent from the JSON without faults.
     faults: tuple[dict[str, Any], ...] = ()
+    #: What Airflow sent to StatsD while the run ran (``--metrics``): ``counters``, ``gauges``, ``timers``, each
+    #: name → value (see metrics.py); absent from the JSON otherwise.
+    metrics: dict[str, Any] | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -105,6 +108,7 @@ class RunResult:
             }
             | ({"bundle": dict(self.bundle)} if self.bundle else {})
             | ({"faults": list(self.faults)} if self.faults else {})
+            | ({"metrics": self.metrics} if self.metrics is not None else {})
         )
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -133,6 +137,7 @@ class RunResult:
             task_instances=tis,
             bundle=data.get("bundle"),
             faults=tuple(data.get("faults", ())),
+            metrics=data.get("metrics"),
         )
 
     def to_frame(self):

@@ -187,6 +187,28 @@ class Moto(Service):
         return HttpWaitStrategy(s.MOTO_PORT, "/moto-api/").for_status_code_matching(_below_500)
 
 
+class MetricsServer(Service):
+    """Etsy's statsd, flushing every second through its graphite backend to carbon-cache (whisper files).
+
+    Airflow sends StatsD over UDP, which has no handshake: ready means statsd's management port and carbon's
+    line receiver both accept connections, so no packet is dropped for want of a listener.
+    """
+
+    WHISPER_DIR = "/var/lib/graphite/whisper"
+
+    def __init__(self) -> None:
+        super().__init__(s.statsd_image(), "statsd")
+        self.publish(s.STATSD_ADMIN_PORT)
+
+    def readiness(self) -> WaitStrategy:
+        probe = "import socket\nfor port in (2003, %d): socket.create_connection(('127.0.0.1', port), 1).close()"
+        return ExecWaitStrategy(["python3", "-c", probe % s.STATSD_ADMIN_PORT])
+
+    def admin_address(self) -> str:
+        """``HOST PORT`` of statsd's management interface on the host (``echo counters | nc HOST PORT``)."""
+        return f"{self.get_container_host_ip()} {self.get_exposed_port(s.STATSD_ADMIN_PORT)}"
+
+
 class AirflowContainer(Service):
     """A container of the Airflow image: a component (API server, scheduler, ...), the migration, a sidecar."""
 

@@ -33,6 +33,10 @@ RABBITMQ_MAJOR = "3"
 #: and moto in server mode (an emulator of the AWS API, not AWS).
 OPENBAO_VERSION = "2.7.2"
 MOTO_VERSION = "5.2.5"
+#: The metrics chapter's server: Etsy's statsd (npm) flushing to carbon-cache (Debian's graphite-carbon).
+STATSD_VERSION = "0.9.0"
+#: The StatsD client Airflow's `statsd` extra installs, added to Airflow's image for --metrics.
+STATSD_CLIENT_VERSION = "4.0.1"
 
 #: Every image, container and network the kit creates carries this label (``cleanup`` finds them by it).
 LABEL = "io.airflow-lab"
@@ -49,6 +53,9 @@ REDIS_PORT = 6379
 RABBITMQ_PORT = 5672
 OPENBAO_PORT = 8200
 MOTO_PORT = 5000
+STATSD_PORT = 8125  # UDP: where Airflow sends its metrics
+STATSD_ADMIN_PORT = 8126  # TCP: statsd's management interface (`counters`, `gauges`, `timers`, `stats`)
+STATSD_PREFIX = "airflow"  # Airflow's default [metrics] statsd_prefix, set explicitly
 #: Where the task log server of a worker (here: the scheduler's LocalExecutor processes) listens.
 WORKER_LOG_SERVER_PORT = 8793
 
@@ -106,6 +113,14 @@ def vault_image() -> str:
 
 def moto_image() -> str:
     return f"{IMAGE_PREFIX}/moto:{MOTO_VERSION}"
+
+
+def statsd_image() -> str:
+    return f"{IMAGE_PREFIX}/statsd:{STATSD_VERSION}"
+
+
+def airflow_statsd_image(version: str = AIRFLOW_VERSION) -> str:
+    return f"{IMAGE_PREFIX}/airflow-statsd:{version}"
 
 
 LOCAL_BASE_IMAGE = f"{IMAGE_PREFIX}/debian:bookworm"
