@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import check, workshop
+from . import check, upgrade, workshop
 from . import settings as s
 from .deploy import DagSpec, deploy, parse_dags
 from .environment import ENVIRONMENTS, Environment
@@ -184,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("cleanup", help="remove every container, network and volume the kit left behind")
     check.add_parser(sub)
     workshop.add_parser(sub)
+    upgrade.add_parser(sub)
     return p
 
 
@@ -296,6 +297,7 @@ COMMANDS = {
     "cleanup": cmd_cleanup,
     "check": check.cmd_check,
     "doctor": workshop.cmd_doctor,
+    "upgrade-check": upgrade.cmd_upgrade_check,
 }
 
 if __name__ == "__main__":

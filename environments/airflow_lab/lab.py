@@ -243,13 +243,24 @@ class Lab:
         source = env.dag_source
         if source is not None and source.bucket is not None:
             self.upload(source.bucket.folder)  # the bucket must hold the DAGs before the DAG processor starts
-        # explicit options (--config, with_config) win over what a secrets backend sets
-        airflow_env = self.secret_stores.airflow_env() | env.airflow_config(secrets_)
-        airflow_env |= {"AIRFLOW_LAB_USER": secrets_.username, "AIRFLOW_LAB_PASSWORD": secrets_.password}
-        airflow_env |= dict(env.env_vars)
         if source is not None and source.sidecar is not None:
             self._start_sidecar()
+        self._start_components()
 
+    def airflow_env(self, env: Environment | None = None) -> dict[str, str]:
+        """The environment variables of every Airflow container of ``env`` (default: this lab's) with this lab's
+        secrets: a container of another version against the same database (``one_off``) gets these."""
+        env = env or self.env
+        stores = self.secret_stores.airflow_env() if self.secret_stores else {}
+        # explicit options (--config, with_config) win over what a secrets backend sets
+        airflow_env = stores | env.airflow_config(self.secrets)
+        airflow_env |= {"AIRFLOW_LAB_USER": self.secrets.username, "AIRFLOW_LAB_PASSWORD": self.secrets.password}
+        return airflow_env | dict(env.env_vars)
+
+    def _start_components(self) -> None:
+        env = self.env
+        assert self.secret_stores is not None
+        airflow_env = self.airflow_env()
         components = env.components()
         containers = []
         for component in components:
@@ -265,7 +276,7 @@ class Lab:
         self.start_services(containers)
 
         self.url = self.containers[components[0].name].url(s.API_PORT)
-        self.api = api_for(env.airflow_version, self.url, secrets_.username, secrets_.password)
+        self.api = api_for(env.airflow_version, self.url, self.secrets.username, self.secrets.password)
         self.wait_healthy()
         self.secret_stores.after_migration()
 
@@ -664,6 +675,52 @@ class Lab:
         seconds = round(time.monotonic() - began, 2)
         self.roll_outs.append((image, seconds))
         return seconds
+
+    # -- upgrades: other Airflow components on the same database ----------------------------------------------
+
+    def stop_airflow(self) -> None:
+        """Remove the Airflow components' containers; Postgres with its data, the network and the other services
+        stay. An upgrade then migrates the database (``one_off``) and starts the new version (``start_airflow``)."""
+        for component in self.env.components():
+            container = self.containers.pop(component.name, None)
+            if container is not None:
+                container.get_wrapped_container().remove(force=True, v=True)
+        self.url, self.api = None, None
+
+    def one_off(
+        self,
+        env: Environment,
+        role: str,
+        command: list[str],
+        environment: dict[str, str] | None = None,
+        timeout: float = 600,
+    ) -> tuple[int, str]:
+        """Run ``command`` to its end in a container of ``env``'s Airflow image on this lab's network, with ``env``'s
+        settings and this lab's secrets (e.g. the next version's ``airflow db migrate``), or with ``environment``
+        only; its exit code and output."""
+        ensure_images((env.airflow_version,), quiet=True)
+        container = AirflowContainer(s.airflow_image(env.airflow_version), role)
+        container.with_envs(**(self.airflow_env(env) if environment is None else environment)).with_command(command)
+        self.start_service(container)
+        wrapped = container.get_wrapped_container()
+        try:
+            code = int(wrapped.wait(timeout=timeout)["StatusCode"])
+            return code, wrapped.logs().decode(errors="replace")
+        finally:
+            self.containers.pop(role, None)
+            wrapped.remove(force=True, v=True)
+
+    def start_airflow(self, env: Environment) -> None:
+        """Start ``env``'s Airflow components (after ``stop_airflow``) against this lab's database, which must be
+        migrated for ``env``'s version; the lab is ``env``'s from then on."""
+        if self.network is None or "postgres" not in self.containers:
+            raise LabError("This lab is not running: start it first.")
+        ensure_images((env.airflow_version,), quiet=True)
+        self.env, self.image = env, s.airflow_image(env.airflow_version)
+        began = time.monotonic()
+        with self.progress(f"Starting Airflow {env.airflow_version} on the same database"):
+            self._start_components()
+        timings.record("start", time.monotonic() - began, environment=repr(env))
 
 
 def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
