@@ -49,6 +49,13 @@ def test_every_try_is_a_row():
     assert frame["try_number"].tolist() == [1, 2]
 
 
+def test_timeline_marks_are_vertical_lines_at_their_second_in_the_legend():
+    frame = tries_frame(run_with({"a": (10, 20), "b": (12, 30)}))
+    ax = plot_timeline(frame, marks={"scheduler killed": T0 + timedelta(seconds=15)})
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [5.0]  # seconds since the first start (10)
+    assert "scheduler killed" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_plots_draw_one_bar_per_attempt():
     frame = tries_frame(run_with({"a": (0, 4), "b": (1, 5)}))
     assert len(plot_timeline(frame).patches) == 2

@@ -1,9 +1,10 @@
 """Work that outlives a scheduler: the failures labs kill or restart a component while these tasks run.
 
 Demonstrates: with two schedulers, either one carries a run; a task whose process survives the fault finishes
-once, a task whose process dies with it is found by the task heartbeat check and retried; a Postgres restart
-under running tasks loses none of them.
-Asserted by: labs/operate/postgres_restart.ipynb and tests/test_faults.py.
+once; a task whose process dies with its scheduler (LocalExecutor) is found by the survivor's orphan check and
+run again; a Postgres restart under running tasks loses none of them.
+Asserted by: labs/operate/failover_celery.ipynb, labs/operate/failover_local.ipynb,
+labs/operate/postgres_restart.ipynb and tests/test_faults.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ printed can be re-plotted and re-checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import pandas as pd
 
@@ -78,11 +79,17 @@ def overlapping_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def plot_timeline(
-    frame: pd.DataFrame, ax=None, title: str | None = None, color_by: str = "hostname", spans: Iterable = ()
+    frame: pd.DataFrame,
+    ax=None,
+    title: str | None = None,
+    color_by: str = "hostname",
+    marks: Mapping[str, datetime] | None = None,
+    spans: Iterable = (),
 ):
     """A Gantt chart: one bar per attempt, coloured by ``color_by``; seconds since the first start.
 
-    ``spans``: ``(begin, end, label)`` times to shade across the bars, e.g. an outage a fault caused."""
+    ``marks``: moments to draw as labelled vertical lines (a fault injected, a failure detected); ``spans``:
+    ``(begin, end, label)`` times to shade across the bars, e.g. an outage a fault caused."""
     import matplotlib.pyplot as plt  # heavy (a GUI backend is chosen at import): only when a plot is drawn
 
     if ax is None:
@@ -104,6 +111,10 @@ def plot_timeline(
     for begin, end, label in spans:
         seconds = [(pd.Timestamp(t) - t0).total_seconds() for t in (begin, end)]
         handles.append(ax.axvspan(*seconds, color="grey", alpha=0.4, zorder=3))
+        labels.append(label)
+    for i, (label, moment) in enumerate((marks or {}).items()):
+        at = (pd.Timestamp(moment) - t0).total_seconds()
+        handles.append(ax.axvline(at, color="black", linestyle=("--", ":", "-.")[i % 3], linewidth=1.5))
         labels.append(label)
     legend_outside(ax, handles=handles, labels=labels, title=color_by)
     if title:
