@@ -31,6 +31,8 @@ RUNS_ALONE = {
     "labs/qos/queued_timeout.ipynb",
     "labs/retries/deadline_failed_run.ipynb",
     "labs/operate/db_clean.ipynb",
+    # a live scheduler that misses the health threshold under load is taken for dead: its tasks would be reset
+    "labs/operate/failover_local.ipynb",
     "labs/executors/exercises.ipynb",
     "tests/test_failures.py",
 }
