@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,20 @@ def test_a_clean_folder_passes():
     report = host_report(GOOD)
     assert report.ok and report.problems == (), report.summary()
     assert report.dags == ("orders_good",)
+
+
+def test_files_the_airflowignore_keeps_from_airflow_are_not_judged(tmp_path):
+    shutil.copytree(GOOD, tmp_path / "dags")
+    old = tmp_path / "dags" / "airflow2_only"
+    old.mkdir()
+    (old / "legacy.py").write_text(
+        "from airflow import DAG\nfrom airflow.operators.dummy import DummyOperator\n\n"
+        "with DAG('legacy', schedule_interval=None):\n    DummyOperator(task_id='t')\n"
+    )
+    assert not host_report(tmp_path / "dags").ok  # AIR301/AIR302: removed in Airflow 3
+    (tmp_path / "dags" / ".airflowignore").write_text("airflow2_only/\n")
+    report = host_report(tmp_path / "dags")
+    assert report.ok and report.problems == (), report.summary()
 
 
 def test_json_has_the_documented_keys():

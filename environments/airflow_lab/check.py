@@ -340,7 +340,8 @@ def evaluate(
         for rule, message in checks.items():
             if message is not None and config.policy[rule] != "off":
                 problems.append(Problem(dag["file"], rule, config.policy[rule], message))
-    problems += ruff
+    ignored = set(inspection.get("ignored", ()))  # .airflowignore: Airflow never parses them here
+    problems += [p for p in ruff if p.file not in ignored]
     order = {"error": 0, "warning": 1}
     problems.sort(key=lambda p: (order[p.severity], p.file, p.line or 0, p.rule))
     return Report(

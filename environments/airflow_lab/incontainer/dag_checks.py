@@ -65,8 +65,14 @@ def inspect(folder: Path) -> dict:
         for file, found in sorted(getattr(bag, "captured_warnings", {}).items())
         if found
     }
+    from airflow.utils.file import list_py_file_paths
+
+    # the files the DAG folder's .airflowignore keeps from Airflow: not deployed DAG code on this version
+    listed = {Path(p).resolve() for p in list_py_file_paths(str(folder), safe_mode=False)}
+    ignored = sorted(_relative(str(p), folder) for p in folder.rglob("*.py") if p.resolve() not in listed)
     return {
         "airflow_version": airflow.__version__,
+        "ignored": ignored,
         "warnings": parse_warnings,
         "dags": dags,
         "files": sorted(files, key=lambda f: f["file"]),
