@@ -13,7 +13,12 @@ import time
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+
+try:  # Airflow 3
+    from airflow.sdk import dag, get_current_context, task
+except ImportError:  # Airflow 2.x: the database-upkeep lab parses this folder on 2.11.2 too
+    from airflow.decorators import dag, task
+    from airflow.operators.python import get_current_context
 
 # [START operate_metrics]
 SLEEP_SECONDS = 3
