@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import docker.errors
 from airflow_lab import images
 from airflow_lab import settings as s
 from airflow_lab.docker import docker_client
@@ -56,7 +57,11 @@ class MemorySampler:
     def _discover(self) -> None:
         client = docker_client()
         while not self._stop.is_set():
-            for container in client.containers.list(filters={"label": self.selector}):
+            try:
+                found = client.containers.list(filters={"label": self.selector})
+            except docker.errors.NotFound:  # a container listed, then removed before it was inspected
+                found = []
+            for container in found:
                 if container.id not in self._followed:
                     self._followed.add(container.id)
                     threading.Thread(target=self._follow, args=(container,), daemon=True).start()
