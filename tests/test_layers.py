@@ -77,3 +77,24 @@ def test_the_private_name_check_sees_a_private_import(tmp_path):
     module = tmp_path / "bad.py"
     module.write_text("from .lab import _LIVE\nfrom . import settings as s\nprint(s._env)\n")
     assert private_uses(module, tmp_path) == ["bad.py:1 imports _LIVE", "bad.py:3 uses s._env"]
+
+
+def _kit_modules() -> set[str]:
+    return {p.stem for p in KIT.glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in KIT.iterdir() if p.is_dir() and (p / "__init__.py").is_file()
+    }
+
+
+def test_every_module_has_a_layer_in_the_contract():
+    import tomllib
+
+    contract = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"][0]
+    layered = {name.strip() for layer in contract["layers"] for name in layer.split("|")}
+    missing = sorted(_kit_modules() - layered)  # import-linter does not check a module no layer names
+    assert not missing, f"add {missing} to a layer of [tool.importlinter] in pyproject.toml"
+
+
+def test_the_readme_layout_table_names_every_module():
+    readme = (PROJECT / "README.md").read_text()
+    missing = sorted(m for m in _kit_modules() if f"`{m}.py`" not in readme and f"`{m}/`" not in readme)
+    assert not missing, f"README.md's table of the kit's modules lacks {missing}"
