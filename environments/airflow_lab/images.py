@@ -119,7 +119,8 @@ def metrics_spec(base: str) -> ImageSpec:
 
 def airflow_statsd_spec(version: str) -> ImageSpec:
     """Airflow plus the StatsD client: what ``--metrics`` runs Airflow on. A layer on the lab's Airflow image rather
-    than a change to it, so labs without metrics keep their image; its base is that Airflow image."""
+    than a change to it, so labs without metrics keep their image; its base is that Airflow image (built after it by
+    ``ensure_images``)."""
     ca = ca_bundle_path()
     return ImageSpec(
         s.airflow_statsd_image(version),
@@ -127,16 +128,6 @@ def airflow_statsd_spec(version: str) -> ImageSpec:
         {"AIRFLOW_IMAGE": s.airflow_image(version), "STATSD_CLIENT_VERSION": s.STATSD_CLIENT_VERSION},
         {"ca-bundle.crt": ca.read_bytes() if ca else b""},
     )
-
-
-def airflow_statsd_image(version: str) -> str:
-    """The image of ``airflow_statsd_spec``, built if missing or out of date (``airflow-lab images`` builds it too)."""
-    spec = airflow_statsd_spec(version)
-    base_id = _image_id(s.airflow_image(version))
-    if base_id is None:
-        raise LabError(f"{s.airflow_image(version)} is missing: run `airflow-lab images` first.")
-    build(spec, base_id, quiet=True)
-    return spec.name
 
 
 def _context_hash(spec: ImageSpec, base_id: str) -> str:

@@ -36,7 +36,7 @@ from .deploy.release import git_image
 from .docker import docker_client, labelled
 from .errors import ComponentUnhealthy, LabError
 from .faults import Injector
-from .images import airflow_statsd_image, ensure_images
+from .images import ensure_images
 from .metrics import Metrics, unix_seconds
 from .progress import step
 from .records import RunResult
@@ -119,8 +119,6 @@ class Lab:
                 )
                 if self.image == s.airflow_git_image(env.airflow_version):
                     git_image(env.airflow_version)  # built on first use (cached by content)
-                if self.image == s.airflow_statsd_image(env.airflow_version):
-                    airflow_statsd_image(env.airflow_version)  # built on first use (cached by content)
                 images_ready = time.monotonic()
                 self._start_containers()
             self.timings = {
@@ -234,8 +232,7 @@ class Lab:
             containers.append(c)
         self.start_services(containers)
 
-        self.url = self.containers[components[0].name].url(s.API_PORT)
-        self.api = api_for(env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+        self._connect()
         self.wait_healthy()
         self.secret_stores.after_migration()
 
@@ -444,8 +441,7 @@ class Lab:
         container.get_wrapped_container().restart(timeout=10)
         if container is self.containers[self.env.components()[0].name]:  # the API server: a new host port
             container.get_wrapped_container().reload()
-            self.url = container.url(s.API_PORT)
-            self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+            self._connect()
 
     def inject(self, fault: Fault) -> None:
         """Do what ``fault`` says to its component now (``run(..., faults=...)`` times them)."""
@@ -534,6 +530,11 @@ class Lab:
         with Injector(faults, self.inject) as injector:
             result = self.wait(dag_id, run_id, timeout, logs, outages=True)
         return replace(result, faults=tuple(injector.report(time.monotonic() - began)))
+
+    def _connect(self) -> None:
+        """Point ``url`` and ``api`` at the API server's published port (new after each start, restart, roll-out)."""
+        self.url = self.containers[self.env.components()[0].name].url(s.API_PORT)
+        self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
 
     def _api(self) -> AirflowAPI:
         if self.api is None:
@@ -628,8 +629,7 @@ class Lab:
                 new.take_settings(kept)
                 self.start_service(new)
         self.image = image
-        self.url = self.containers[components[0].name].url(s.API_PORT)
-        self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+        self._connect()
         self.wait_healthy()
         seconds = round(time.monotonic() - began, 2)
         self.roll_outs.append((image, seconds))
