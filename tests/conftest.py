@@ -83,7 +83,8 @@ def airflow_lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess
 def airflow_lab_up(*args: str) -> Iterator[str]:
     """Runs ``airflow-lab up ARGS``, yields what it printed up to "Ctrl-C", then presses Ctrl-C.
 
-    On leaving, the command must have exited 130 (interrupted, cleaned up); it is killed if it hangs.
+    On leaving, the command must have exited 130 (interrupted, cleaned up); it is killed if it hangs. Ctrl-C is
+    pressed even when the test's body failed: a killed ``up`` would leave its environment running.
     """
     process = subprocess.Popen(
         [sys.executable, "-m", "airflow_lab.cli", "up", *args],
@@ -100,11 +101,13 @@ def airflow_lab_up(*args: str) -> Iterator[str]:
             if "Ctrl-C" in line:
                 break
         yield "".join(lines)
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
     finally:
         if process.poll() is None:
-            process.kill()
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
     assert process.returncode == 130, process.stderr.read()[-2000:] if process.stderr else ""
 
 

@@ -105,7 +105,13 @@ def test_up_with_metrics_prints_where_the_running_server_answers(no_leftovers):
         while "airflow.scheduler_heartbeat" not in (counters := _statsd_admin(host, int(port), "counters")):
             assert time.monotonic() < deadline, counters
             time.sleep(1)
-        fetched = subprocess.run(["bash", "-c", series], capture_output=True, text=True, timeout=30)
+        # statsd has it; carbon writes its file at its next write (another event, polled): then read the series
+        while True:
+            fetched = subprocess.run(["bash", "-c", series], capture_output=True, text=True, timeout=30)
+            values = [line.rsplit(None, 1)[-1] for line in fetched.stdout.splitlines() if line.strip()]
+            stored = any(v not in ("None", "0.000000") for v in values)
+            if (fetched.returncode == 0 and stored) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert fetched.returncode == 0, fetched.stderr
-        values = [line.rsplit(None, 1)[-1] for line in fetched.stdout.splitlines() if line.strip()]
-        assert any(v not in ("None", "0.000000") for v in values), fetched.stdout[-500:]  # a stored heartbeat
+        assert stored, fetched.stdout[-500:]  # a stored heartbeat
