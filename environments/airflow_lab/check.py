@@ -214,20 +214,21 @@ def validate_folder(directory: str | Path) -> Path:
 # -- ruff ------------------------------------------------------------------------------------------------
 
 
-def ruff_problems(folder: Path, config: CheckConfig, airflow_version: str) -> list[Problem]:
+def ruff_findings(folder: Path, select: tuple[str, ...]) -> list[dict[str, Any]]:
+    """ruff's JSON findings for the ``select``ed rules on ``folder`` (the kit's pinned ruff)."""
     command = [
         sys.executable,
         "-m",
         "ruff",
         "check",
         "--isolated",  # the verdict must not depend on a team's style settings
-        "--preview",  # AIR003 is a preview rule
+        "--preview",  # AIR003, AIR304 and AIR321 are preview rules
         "--no-cache",
         "--exit-zero",
         "--output-format",
         "json",
         "--select",
-        ",".join(config.ruff_select),
+        ",".join(select),
         str(folder),
     ]
     try:
@@ -238,8 +239,13 @@ def ruff_problems(folder: Path, config: CheckConfig, airflow_version: str) -> li
         raise LabError(
             f"ruff failed: {result.stderr.strip()[-2000:]}\nFix: `pip install -e .` reinstalls the kit's ruff."
         )
+    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+    return findings
+
+
+def ruff_problems(folder: Path, config: CheckConfig, airflow_version: str) -> list[Problem]:
     problems = []
-    for finding in json.loads(result.stdout or "[]"):
+    for finding in ruff_findings(folder, config.ruff_select):
         code = finding.get("code") or "E999"  # ruff reports a syntax error without a code
         file = _relative(finding["filename"], folder)
         line = (finding.get("location") or {}).get("row")

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import settings as s
+from .check import dag_files, ruff_findings
 from .docker import labelled
 from .environment import Environment, local
 from .errors import LabError
@@ -248,15 +247,6 @@ def parsed(
     return dags, errors
 
 
-def dag_files(folder: Path) -> list[Path]:
-    """The files Airflow's DAG processor considers (its safe mode: the text mentions both ``airflow`` and ``dag``)."""
-    return sorted(
-        p
-        for p in folder.rglob("*.py")
-        if "airflow" in (text := p.read_text(errors="replace").lower()) and "dag" in text
-    )
-
-
 def run_all(lab: Lab, dag_ids: list[str], timeout: float) -> tuple[dict[str, str], dict[str, str]]:
     """Trigger every DAG at once, then wait for each: ``{dag_id: final state}``, and for each run that failed the
     exception its failed task's log ends with."""
@@ -317,13 +307,7 @@ def secrets_readable(lab: Lab) -> bool:
 
 def ruff_air3(folder: Path) -> list[dict[str, Any]]:
     """ruff's ``AIR3`` rules on ``folder``: ``--preview`` adds AIR304 and AIR321 to the stable AIR301/302/303/311/312;
-    ``--isolated``: a team's ruff settings do not change the verdict."""
-    command = [sys.executable, "-m", "ruff", "check", "--isolated", "--preview", "--no-cache", "--exit-zero"]
-    command += ["--select", "AIR3", "--output-format", "json", str(folder)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
-    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        raise LabError(f"ruff could not run ({exc}). Fix: `pip install -e .` installs the kit's ruff.") from None
+    ``--isolated``: a team's ruff settings do not change the verdict (``check.ruff_findings``)."""
     return [
         {
             "file": Path(f["filename"]).relative_to(folder).as_posix(),
@@ -332,7 +316,7 @@ def ruff_air3(folder: Path) -> list[dict[str, Any]]:
             "message": f["message"],
             "fix": (f.get("fix") or {}).get("message"),
         }
-        for f in json.loads(result.stdout or "[]")
+        for f in ruff_findings(folder, ("AIR3",))
     ]
 
 
