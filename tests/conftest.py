@@ -63,6 +63,17 @@ def book_html(built_book) -> Path:
 
 
 @pytest.fixture
+def no_docker_engine(monkeypatch):
+    """No Docker engine answers (a socket that is not there): what must work or fail before the engine is asked."""
+    from airflow_lab.docker import docker_client
+
+    docker_client.cache_clear()  # a client made by an earlier test would still reach the real engine
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    yield
+    docker_client.cache_clear()
+
+
+@pytest.fixture
 def no_leftovers():
     """Asserts that the test left no labelled container, network or volume behind."""
     before = labelled_objects()

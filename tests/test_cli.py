@@ -38,15 +38,8 @@ def test_a_missing_dag_folder_exits_2_with_a_message(capsys, tmp_path):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_no_docker_engine_is_a_clear_error(capsys, monkeypatch):
-    from airflow_lab.docker import docker_client
-
-    docker_client.cache_clear()
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    try:
-        code = main(["run", "local", "--dags", "dags/executors", "--dag-id", "local_fanout"])
-    finally:
-        docker_client.cache_clear()
+def test_no_docker_engine_is_a_clear_error(capsys, no_docker_engine):
+    code = main(["run", "local", "--dags", "dags/executors", "--dag-id", "local_fanout"])
     assert code == 2
     err = capsys.readouterr().err
     assert "No Docker engine answers" in err and "apt-get install" in err
@@ -84,15 +77,8 @@ def test_bucket_options_need_an_s3_source(capsys):
         ),
     ],
 )
-def test_a_bad_bucket_source_exits_2_before_anything_starts(capsys, monkeypatch, argv, error):
-    from airflow_lab.docker import docker_client
-
-    docker_client.cache_clear()
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # it must fail before it needs Docker
-    try:
-        code = main(["run", "local", "--dag-id", "cicd_release", *argv])
-    finally:
-        docker_client.cache_clear()
+def test_a_bad_bucket_source_exits_2_before_anything_starts(capsys, no_docker_engine, argv, error):
+    code = main(["run", "local", "--dag-id", "cicd_release", *argv])  # it must fail before it needs Docker
     assert code == 2
     err = capsys.readouterr().err
     assert error in err and "Docker" not in err, err

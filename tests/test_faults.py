@@ -53,8 +53,7 @@ def test_zero_schedulers_is_refused_before_docker(capsys):
         (["--kill", "postgres@100", "--timeout", "60"], "after the run's timeout"),
     ],
 )
-def test_a_fault_the_environment_cannot_take_exits_2_naming_the_fix(capsys, monkeypatch, args, cause):
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # reaching Docker would be a bug here
+def test_a_fault_the_environment_cannot_take_exits_2_naming_the_fix(capsys, no_docker_engine, args, cause):
     assert main([*RUN, *args]) == 2
     err = capsys.readouterr().err
     assert cause in err

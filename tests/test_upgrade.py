@@ -17,17 +17,6 @@ EXAMPLE = PROJECT / "dags" / "executors" / "local_fanout.py"  # a book example t
 LEGACY = PROJECT / "dags" / "upgrade" / "airflow2" / "upgrade_dummy.py"  # imports airflow.operators.dummy
 
 
-@pytest.fixture
-def no_docker(monkeypatch):
-    """Any use of Docker fails: bad input must be refused before anything starts."""
-    from airflow_lab.docker import docker_client
-
-    docker_client.cache_clear()
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    yield
-    docker_client.cache_clear()
-
-
 @pytest.mark.parametrize(
     ("args", "cause", "fix"),
     [
@@ -49,7 +38,7 @@ def no_docker(monkeypatch):
         "to-without-images",
     ],
 )
-def test_bad_input_exits_2_naming_cause_and_fix_before_docker(args, cause, fix, tmp_path, capsys, no_docker):
+def test_bad_input_exits_2_naming_cause_and_fix_before_docker(args, cause, fix, tmp_path, capsys, no_docker_engine):
     (tmp_path / "dags").mkdir(mode=0o755)
     (tmp_path / "private").mkdir(mode=0o700)
     (tmp_path / "one.py").write_text("")

@@ -12,21 +12,13 @@ from airflow_lab.cli import main
 from airflow_lab.docker import docker_client
 
 
-@pytest.fixture
-def stopped_engine(monkeypatch):
-    docker_client.cache_clear()
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    yield
-    docker_client.cache_clear()
-
-
-def test_doctor_blocks_on_a_stopped_engine_and_says_how_to_start_one(stopped_engine, capsys):
+def test_doctor_blocks_on_a_no_docker_engine_and_says_how_to_start_one(no_docker_engine, capsys):
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "FAIL docker engine" in out and "start the Docker engine" in out
 
 
-def test_doctor_json_names_every_check_and_whether_the_machine_is_ready(stopped_engine, capsys):
+def test_doctor_json_names_every_check_and_whether_the_machine_is_ready(no_docker_engine, capsys):
     assert main(["doctor", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ready"] is False
