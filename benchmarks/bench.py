@@ -6,7 +6,8 @@
 
 Targets (Airflow 3.3.2): `local` healthy in <= 8 s with images present and peak memory of its containers
 <= 1.0 GB; `celery` with 2 workers healthy in <= 12 s and <= 1.6 GB; `airflow-lab up local` until it prints
-that Airflow is up in <= 0.8 of the time `airflow standalone` takes to be healthy in the same image.
+that Airflow is up in <= 0.8 of the time `airflow standalone` takes to be healthy in the same image; a reused
+environment (AIRFLOW_LAB_REUSE) has the next lab's first run triggered <= 2 s after its start() call.
 Scheduling latency is queued -> running per
 task instance, from Airflow's own `queued_when` and `start_date`. Memory is sampled through the Docker
 API once a second (what `docker stats` shows: usage minus inactive page cache), summed over the
@@ -222,6 +223,42 @@ def measure_cli_up(version: str, repeat: int) -> list[float]:
     return seconds
 
 
+def measure_reuse(repeat: int) -> dict:
+    """A lab stops and the next lab starts an equal environment (AIRFLOW_LAB_REUSE=1, as `make test` runs the
+    labs): seconds for the stop to reset and keep it, and from the next ``start()`` until its first run is
+    triggered. Airflow's own records are checked to be a fresh start's before that trigger."""
+    from airflow_lab import reuse
+
+    os.environ["AIRFLOW_LAB_REUSE"] = "1"
+    os.environ["AIRFLOW_LAB_SESSION"] = f"bench-reuse-{os.getpid()}"
+    env = ENVIRONMENTS["local"](dags=PROJECT / "dags" / "qos")
+    dag_id = "qos_one_run_at_a_time"
+    keep_s, first_trigger_s = [], []
+    try:
+        lab = env.start(show_progress=False)
+        for _ in range(repeat):
+            assert lab.run(dag_id).state == "success"
+            began = time.monotonic()
+            lab.stop()
+            keep_s.append(round(time.monotonic() - began, 2))
+            assert lab.not_kept is None, lab.not_kept
+            began = time.monotonic()
+            lab = env.start(show_progress=False)
+            assert lab.reused and lab.api is not None and lab.api.get("/dags/~/dagRuns")["total_entries"] == 0
+            lab.trigger(dag_id)
+            first_trigger_s.append(round(time.monotonic() - began, 2))
+            lab.wait(dag_id, lab.api.get(f"/dags/{dag_id}/dagRuns")["dag_runs"][0]["dag_run_id"])
+        lab.stop()
+    finally:
+        reuse.remove_all()
+        del os.environ["AIRFLOW_LAB_REUSE"]
+    return {
+        "stop_reset_and_keep_s": keep_s,
+        "start_to_first_trigger_s": first_trigger_s,
+        "start_to_first_trigger_median_s": statistics.median(first_trigger_s),
+    }
+
+
 def measure_labs() -> dict:
     """Each lab's wall time and peak memory, executed without touching its stored outputs (run_labs.py)."""
     from run_labs import run_lab
@@ -238,7 +275,7 @@ def suite_timings(path: Path) -> dict:
     if not entries:
         return {"entries": 0}
     summary: dict = {"entries": len(entries)}
-    for kind in ("start", "run", "build"):
+    for kind in ("start", "reuse", "run", "build"):
         seconds = [e["seconds"] for e in entries if e["kind"] == kind]
         summary[kind] = {
             "count": len(seconds),
@@ -280,6 +317,7 @@ def main() -> None:
             "celery_2_workers_start_to_healthy_s": 12,
             "celery_2_workers_peak_memory_mb": 1638,
             "ratio_up_to_standalone_median": 0.8,
+            "reuse_start_to_first_trigger_s": 2,
         },
     }
     if not args.no_standalone:
@@ -295,6 +333,7 @@ def main() -> None:
     for version in args.airflow_version or s.SUPPORTED_AIRFLOW_VERSIONS:
         for name in args.env or ENVIRONMENTS:
             report["environments"][f"{name}/{version}"] = measure_environment(ENVIRONMENTS[name], version, args.repeat)
+    report["reused_local"] = measure_reuse(args.repeat)
     if not args.no_labs:
         report["labs"] = measure_labs()
     json.dump(report, sys.stdout, indent=2)

@@ -132,9 +132,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     summary = suite_timings(Path(path))
     terminalreporter.section("where the time went (airflow-lab timings)")
-    for kind in ("start", "run", "build"):
+    for kind in ("start", "reuse", "run", "build"):
         if kind in summary:
             terminalreporter.write_line(f"{kind}: {summary[kind]}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Removes the environments labs kept for each other (AIRFLOW_LAB_REUSE), then fails the session if anything
+    it created is still there: every lab also checks its own, but a kept environment is the session's."""
+    from airflow_lab import reuse
+    from airflow_lab.errors import DockerUnavailable
+
+    try:
+        reuse.remove_all()
+        left = labelled_objects()
+    except DockerUnavailable:
+        return  # no engine: the session started nothing (its Docker tests failed and said why)
+    if any(left.values()):
+        print(f"\nthe test session leaked Docker objects: {left}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config):

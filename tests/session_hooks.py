@@ -60,11 +60,43 @@ def pytest_runtest_protocol(item, nextitem):
         lock = open(
             Path(tempfile.gettempdir()) / f"airflow-lab-{os.environ['AIRFLOW_LAB_SESSION'].split('@')[0]}.lock", "w"
         )
-        fcntl.flock(lock, fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH)
+        mode = fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH
+        try:
+            fcntl.flock(lock, mode | fcntl.LOCK_NB)
+        except BlockingIOError:  # a timing-sensitive file runs, or waits to: no idle Airflow of ours beside it
+            _evict_kept()
+            fcntl.flock(lock, mode)
         _held[path] = lock
     yield
     if _file(nextitem) != path:
         _held.pop(path).close()  # type: ignore[attr-defined]
+
+
+def _evict_kept() -> None:
+    from airflow_lab import reuse
+
+    reuse.evict()
+
+
+# A lab's kernel starts an environment equal to one an earlier lab of this worker stopped (the same DAG folder
+# and options, as labs of one chapter often do): with AIRFLOW_LAB_REUSE the kernel takes that one over, reset
+# (reuse.py), instead of starting anew. Only the labs' kernels get it: tests of the kit itself check what
+# start() and stop() do. A file that is no lab first removes what is kept, so nothing idle runs beside it.
+@pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_protocol")
+def pytest_runtest_protocol_reuse(item, nextitem):
+    path = _file(item) or ""
+    if not path.endswith(".ipynb"):
+        if _file(getattr(item.session, "_airflow_lab_previous", None)) != path:
+            _evict_kept()
+        item.session._airflow_lab_previous = item
+        yield
+        return
+    item.session._airflow_lab_previous = item
+    os.environ["AIRFLOW_LAB_REUSE"] = "1"  # read by the kernel nbval starts for the notebook's first cell
+    try:
+        yield
+    finally:
+        del os.environ["AIRFLOW_LAB_REUSE"]
 
 
 # With AIRFLOW_LAB_COSTS_FILE set, each lab's wall time, peak container memory and starts are written there as

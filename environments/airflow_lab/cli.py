@@ -16,13 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import check, upgrade, workshop
+from . import check, reuse, upgrade, workshop
 from . import settings as s
 from .deploy import DagSpec, deploy, parse_dags
+from .docker import remove_labelled
 from .environment import ENVIRONMENTS, Environment
 from .errors import LabError
 from .images import ensure_images, refresh_constraints
-from .lab import remove_labelled
 from .types import Fault, SecretsBackend
 
 
@@ -286,6 +286,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
     removed = remove_labelled()
+    reuse.forget_all()  # environments labs kept for each other (AIRFLOW_LAB_REUSE) were among them
     print(", ".join(f"{n} {kind}" for kind, n in removed.items()) + " removed")
     return 0
 

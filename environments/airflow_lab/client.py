@@ -108,6 +108,49 @@ class V2Client:
         body = self._ac.PoolBody(name=name, slots=slots, description=description)
         self._ac.PoolApi(self._client()).post_pool(body)
 
+    # -- a kept environment put back as a fresh start has it (reuse.py) ---------------------------------------
+
+    def default_pool_slots(self) -> int:
+        return int(self._ac.PoolApi(self._client()).get_pool("default_pool").slots)
+
+    def why_not_fresh(self) -> str | None:
+        """Why ``reset`` could not give the next lab what a fresh start gives it (None: it could)."""
+        ac, client = self._ac, self._client()
+        runs = ac.DagRunApi(client).get_dag_runs("~", state=["queued", "running"], limit=1).total_entries
+        if runs:
+            return f"{runs} DAG run(s) still queued or running"
+        busy = ["scheduled", "queued", "running", "deferred", "up_for_retry", "up_for_reschedule", "restarting"]
+        tries = ac.TaskInstanceApi(client).get_task_instances("~", "~", state=busy, limit=1).total_entries
+        if tries:
+            return f"{tries} task instance(s) still to finish"
+        scheduled = [d.dag_id for d in ac.DAGApi(client).get_dags(limit=1000).dags if d.next_dagrun_run_after]
+        if scheduled:  # their next run dates would not start over as in a fresh database
+            return f"DAGs on a schedule ({', '.join(scheduled[:3])})"
+        return None
+
+    def reset(self, default_pool_slots: int) -> None:
+        """Every DAG paused, and no DAG runs (with their task instances, XComs, tries), pools but the default one
+        (at ``default_pool_slots``), variables or connections: what a fresh start's database holds."""
+        ac, client = self._ac, self._client()
+        body = ac.DAGPatchBody(is_paused=True)
+        ac.DAGApi(client).patch_dags(body, update_mask=["is_paused"], dag_id_pattern="%")
+        runs = ac.DagRunApi(client)
+        while found := runs.get_dag_runs("~", limit=100).dag_runs:
+            for run in found:
+                runs.delete_dag_run(run.dag_id, run.dag_run_id)
+        pools = ac.PoolApi(client)
+        for pool in pools.get_pools(limit=1000).pools:
+            if pool.name != "default_pool":
+                pools.delete_pool(pool.name)
+            elif pool.slots != default_pool_slots:
+                pools.patch_pool("default_pool", ac.PoolPatchBody(slots=default_pool_slots), update_mask=["slots"])
+        variables = ac.VariableApi(client)
+        for variable in variables.get_variables(limit=1000).variables:
+            variables.delete_variable(variable.key)
+        connections = ac.ConnectionApi(client)
+        for connection in connections.get_connections(limit=1000).connections:
+            connections.delete_connection(connection.connection_id)
+
     def task_instances(self, dag_id: str, run_id: str, with_logs: bool = False) -> list[TaskInstanceRecord]:
         api = self._ac.TaskInstanceApi(self._client())
         records = []

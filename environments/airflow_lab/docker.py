@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import docker
+import docker.errors
 
+from . import settings as s
 from .errors import DockerUnavailable
 
 # Ryuk (testcontainers' reaper) is an image that cannot be pulled everywhere; the kit removes what it
@@ -33,3 +38,19 @@ def labelled(label: str, *more: str) -> dict[str, list]:
         "networks": client.networks.list(filters=selector),
         "volumes": client.volumes.list(filters=selector),
     }
+
+
+def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
+    """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
+    found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
+    removals: list[Callable[[], Any]] = [partial(c.remove, force=True, v=True) for c in found["containers"]]
+    removals += [n.remove for n in found["networks"]] + [partial(v.remove, force=True) for v in found["volumes"]]
+    for remove in removals:
+        try:
+            remove()
+        except docker.errors.NotFound:
+            pass  # already gone
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: its removal is already in progress elsewhere
+                raise
+    return {kind: len(objects) for kind, objects in found.items()}

@@ -12,6 +12,7 @@ components to the same description.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -107,24 +108,47 @@ class Environment:
             )
         object.__setattr__(self, "env_vars", MappingProxyType(dict(self.env_vars)))
 
-    def __hash__(self) -> int:  # the mappings are read-only views: hash their items (a key for reuse, caches)
-        return hash(
-            (
-                self.name,
-                self.executor,
-                self.airflow_version,
-                self.dags,
-                self.parallelism,
-                self.plugins,
-                tuple(sorted(self.config.items())),
-                self.workers,
-                self.broker,
-                self.secret_stores,
-                tuple(sorted(self.env_vars.items())),
-                self.dag_source,
-                self.schedulers,
-                self.metrics,
-            )
+    def __hash__(self) -> int:  # the mappings are read-only views: hash their items (a key for caches)
+        return hash(self._identity())
+
+    @property
+    def reuse_key(self) -> str:
+        """The same for equal environments in every process (``hash`` of a str is salted per process): the
+        name under which a stopped lab keeps this environment for the next start (``reuse.py``)."""
+        return hashlib.sha256(repr(self._identity()).encode()).hexdigest()[:16]
+
+    @property
+    def not_reusable(self) -> str | None:
+        """Why a stopped lab of this environment cannot be kept for the next equal start (None: it can).
+
+        Kept are environments whose whole state the kit can put back as a fresh start has it through the REST
+        API (runs, pools, variables, connections): not ones with servers of their own or seeded entries."""
+        if self.major < 3:
+            return "Airflow 2 (the reset uses Airflow 3's REST API)"
+        if self.secret_stores:
+            return "its secrets backends hold seeded entries"
+        if self.dag_source is not None:
+            return "its DAGs come from a deploy"
+        if self.metrics:
+            return "its metrics server keeps every count"
+        return None
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (
+            self.name,
+            self.executor,
+            self.airflow_version,
+            self.dags,
+            self.parallelism,
+            self.plugins,
+            tuple(sorted(self.config.items())),
+            self.workers,
+            self.broker,
+            self.secret_stores,
+            tuple(sorted(self.env_vars.items())),
+            self.dag_source,
+            self.schedulers,
+            self.metrics,
         )
 
     def __repr__(self) -> str:

@@ -20,20 +20,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import docker.errors
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-from . import runs, timings
+from . import reuse, runs, timings
 from . import settings as s
-from .client import AirflowAPI, api_for
+from .client import AirflowAPI, V2Client, api_for
 from .credentials import Secrets, credentials_sql
 from .deploy.release import git_image
-from .docker import docker_client, labelled
+from .docker import docker_client, labelled, remove_labelled
 from .errors import ComponentUnhealthy, LabError
 from .faults import Injector
 from .images import ensure_images
@@ -83,6 +81,14 @@ class Lab:
         #: (image, seconds from the first container replaced to healthy) per roll-out
         self.roll_outs: list[tuple[str, float]] = []
         self._dags_volume = ""
+        #: what this lab did to its environment that a reset through the REST API would not undo (a component
+        #: killed, restarted or replaced): such an environment is not kept for the next lab (``reuse.py``)
+        self.changed_by_hand: str | None = None
+        #: with reuse on (``AIRFLOW_LAB_REUSE``): why ``stop()`` removed the environment instead of keeping it
+        self.not_kept: str | None = None
+        #: whether ``start()`` adopted a kept environment instead of starting one
+        self.reused = False
+        self._default_pool_slots = 0
 
     def __repr__(self) -> str:
         state = f"running at {self.url}" if self.url else "stopped"
@@ -120,12 +126,16 @@ class Lab:
                 if self.image == s.airflow_git_image(env.airflow_version):
                     git_image(env.airflow_version)  # built on first use (cached by content)
                 images_ready = time.monotonic()
-                self._start_containers()
+                self.reused = self._adopt()
+                if not self.reused:
+                    if reuse.enabled():
+                        reuse.evict()  # an idle kept Airflow would share the cores with this one
+                    self._start_containers()
             self.timings = {
                 "images_s": round(images_ready - began, 2),
                 "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
             }
-            timings.record("start", time.monotonic() - began, environment=repr(env))
+            timings.record("reuse" if self.reused else "start", time.monotonic() - began, environment=repr(env))
         except BaseException:
             self.stop()
             raise
@@ -162,6 +172,51 @@ class Lab:
     def _join(self, service: Service) -> None:
         service.join(self.network, f"airflow-lab-{self.id}-{service.role}", self.labels(service.role))
         self.containers[service.role] = service
+
+    def _adopt(self) -> bool:
+        """Take over a kept environment equal to this one (``reuse.py``) instead of starting one; False if none."""
+        if not reuse.enabled() or self.env.not_reusable:
+            return False
+        kept = reuse.claim(self.env.reuse_key, reuse.image_id(self.image))
+        if kept is None:
+            return False
+        self.id, self.secrets, self._default_pool_slots = kept.lab_id, kept.credentials(), kept.default_pool_slots
+        components = {c.name for c in self.env.components()}
+        for role, name in kept.containers.items():
+            kind = AirflowContainer if role in components else Service
+            self.containers[role] = kind.adopted(name, role)
+        self.secret_stores = SecretStores(self.env.secret_stores, self)
+        self._connect()
+        self.wait_healthy()
+        return True
+
+    def _keep(self) -> bool:
+        """With reuse on: put Airflow's records back as a fresh start has them and keep the environment for the
+        next equal start instead of removing it. False (and ``not_kept`` says why) when it cannot be kept."""
+        api = self.api
+        if not reuse.enabled() or api is None:
+            return False
+        try:
+            self.not_kept = self.env.not_reusable or (
+                f"the lab used {self.changed_by_hand}()" if self.changed_by_hand else None
+            )
+            if self.not_kept is None and any(c.exited() for c in self.containers.values()):
+                self.not_kept = "a container exited"
+            if self.not_kept is None and isinstance(api, V2Client):
+                self.not_kept = api.why_not_fresh()
+            if self.not_kept is not None or not isinstance(api, V2Client):
+                return False
+            api.reset(self._default_pool_slots)
+            names = {role: c.get_wrapped_container().name for role, c in self.containers.items()}
+            image = reuse.image_id(self.image)
+            reuse.keep(reuse.record(self.id, self.env.reuse_key, image, names, self.secrets, self._default_pool_slots))
+        except Exception as exc:  # whatever went wrong, removing the environment is still right
+            self.not_kept = f"the reset failed ({type(exc).__name__}: {exc})"[:300]
+            return False
+        self.containers.clear()
+        self.url = self.api = None
+        _LIVE.discard(self)
+        return True
 
     def _start_containers(self) -> None:
         env, secrets_ = self.env, self.secrets
@@ -235,6 +290,8 @@ class Lab:
         self._connect()
         self.wait_healthy()
         self.secret_stores.after_migration()
+        if reuse.enabled() and not env.not_reusable and isinstance(self.api, V2Client):
+            self._default_pool_slots = self.api.default_pool_slots()  # the reset puts it back
 
     def _airflow_container(self, role: str, hostname: str | None = None) -> AirflowContainer:
         """A container of the image the Airflow components run, with the plugins and the deploy's mounts."""
@@ -328,6 +385,12 @@ class Lab:
         """Remove every container and the network of this lab. Idempotent; survives Ctrl-C."""
         previous = _ignore_sigint()
         try:
+            was_up = self.api is not None
+            kept = self._keep()
+            if reuse.enabled() and was_up:  # where the session's time went: which stops kept their environment
+                timings.record("stop", 0, kept=kept, not_kept=self.not_kept, environment=repr(self.env))
+            if kept:
+                return
             for container in reversed(list(self.containers.values())):
                 try:
                     container.get_wrapped_container().remove(force=True, v=True)
@@ -378,7 +441,12 @@ class Lab:
         raise LabError(f"No container of this lab has the host name {hostname!r}.")
 
     def leftovers(self) -> dict[str, int]:
-        """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``)."""
+        """How many containers, networks and volumes of this lab still exist (all zero after ``stop()``).
+
+        An environment that ``stop()`` kept for the next lab (``AIRFLOW_LAB_REUSE``) is no longer this lab's but
+        the session's: ``reuse.remove_all()`` removes it at the session's end, where the leak check counts it."""
+        if reuse.holds(self.id):
+            return {"containers": 0, "networks": 0, "volumes": 0}
         return {kind: len(objects) for kind, objects in labelled(f"{s.LABEL}.lab={self.id}").items()}
 
     def exec_result(self, component: str, command: list[str]) -> tuple[int, str]:
@@ -433,10 +501,12 @@ class Lab:
 
     def kill(self, component: str) -> None:
         """Kill a component's container at once (SIGKILL), as a crashed host would: for failure labs."""
+        self.changed_by_hand = "kill"
         self.container(component).get_wrapped_container().kill()
 
     def restart(self, component: str) -> None:
         """Restart a component's container (``docker restart``: SIGTERM, then start again with the same settings)."""
+        self.changed_by_hand = "restart"
         container = self.container(component)
         container.get_wrapped_container().restart(timeout=10)
         if container is self.containers[self.env.components()[0].name]:  # the API server: a new host port
@@ -614,6 +684,7 @@ class Lab:
         This is how an image release reaches a running installation (compose ``up`` with a new tag, a Helm
         upgrade); a rollback is a roll-out of the previous image. Returns the seconds until all are healthy.
         """
+        self.changed_by_hand = "roll_out"
         if self.api is None:
             raise LabError("This lab is not running: start it first.")
         began = time.monotonic()
@@ -640,6 +711,7 @@ class Lab:
     def stop_airflow(self) -> None:
         """Remove the Airflow components' containers; Postgres with its data, the network and the other services
         stay. An upgrade then migrates the database (``one_off``) and starts the new version (``start_airflow``)."""
+        self.changed_by_hand = "stop_airflow"
         for component in self.env.components():
             container = self.containers.pop(component.name, None)
             if container is not None:
@@ -657,6 +729,7 @@ class Lab:
         """Run ``command`` to its end in a container of ``env``'s Airflow image on this lab's network, with ``env``'s
         settings and this lab's secrets (e.g. the next version's ``airflow db migrate``), or with ``environment``
         only; its exit code and output."""
+        self.changed_by_hand = "one_off"
         ensure_images((env.airflow_version,), quiet=True)
         container = AirflowContainer(s.airflow_image(env.airflow_version), role)
         container.with_envs(**(self.airflow_env(env) if environment is None else environment)).with_command(command)
@@ -672,6 +745,7 @@ class Lab:
     def start_airflow(self, env: Environment) -> None:
         """Start ``env``'s Airflow components (after ``stop_airflow``) against this lab's database, which must be
         migrated for ``env``'s version; the lab is ``env``'s from then on."""
+        self.changed_by_hand = "start_airflow"
         if self.network is None or "postgres" not in self.containers:
             raise LabError("This lab is not running: start it first.")
         ensure_images((env.airflow_version,), quiet=True)
@@ -680,22 +754,6 @@ class Lab:
         with self.progress(f"Starting Airflow {env.airflow_version} on the same database"):
             self._start_components()
         timings.record("start", time.monotonic() - began, environment=repr(env))
-
-
-def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
-    """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
-    found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
-    removals: list[Callable[[], Any]] = [partial(c.remove, force=True, v=True) for c in found["containers"]]
-    removals += [n.remove for n in found["networks"]] + [partial(v.remove, force=True) for v in found["volumes"]]
-    for remove in removals:
-        try:
-            remove()
-        except docker.errors.NotFound:
-            pass  # already gone
-        except docker.errors.APIError as exc:
-            if exc.status_code != 409:  # 409: its removal is already in progress elsewhere
-                raise
-    return {kind: len(objects) for kind, objects in found.items()}
 
 
 def _ignore_sigint() -> Any:

@@ -22,6 +22,7 @@ from testcontainers.core.wait_strategies import (
 )
 
 from . import settings as s
+from .docker import docker_client
 from .errors import ComponentUnhealthy
 
 S = TypeVar("S", bound="Service")
@@ -80,6 +81,15 @@ class Service(DockerContainer):
             reason = str(exc).split(". ")[0]
             raise ComponentUnhealthy(self.role, reason, self.tail()) from None
         return self
+
+    @classmethod
+    def adopted(cls, name: str, role: str) -> Service:
+        """Stand for the running container ``name`` that an earlier process started (a kept environment,
+        ``reuse.py``) instead of starting one."""
+        wrapped = docker_client().containers.get(name)
+        service = cls(wrapped.attrs["Config"]["Image"], role, wrapped.attrs["Config"]["Hostname"])
+        service._name, service._container = name, wrapped
+        return service
 
     def wait_until_ready(self, strategy: WaitStrategy, timeout: float) -> None:
         """Wait with ``strategy`` on a container that is already running (e.g. after all components started)."""

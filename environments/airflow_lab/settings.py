@@ -172,6 +172,9 @@ class Settings:
     #: Set by a caller (e.g. the test suite) that wants to find its own containers among other users'
     #: of the same engine: every object gets the label ``io.airflow-lab.session=<value>``.
     session: str = field(default_factory=lambda: _env("SESSION", ""))
+    #: ``1``: a stopped lab hands its environment to the next ``start()`` of an equal one (``reuse.py``): the test
+    #: session sets it for the labs' kernels; a workshop can set it for Jupyter and run ``airflow-lab cleanup`` after.
+    reuse: bool = field(default_factory=lambda: _env("REUSE", "") in ("1", "true", "yes"))
     #: The ``vault`` secrets backend's server image; empty: the kit's OpenBao image. Any image whose entrypoint
     #: runs ``<server binary> server -dev -dev-root-token-id=T -dev-listen-address=A`` from those arguments
     #: (OpenBao's, HashiCorp Vault's ``hashicorp/vault``).
