@@ -225,34 +225,24 @@ class Lab:
         self.network.create()
 
         # Airflow's metadata database comes migrated in the image (``airflow-lab images`` made it); only the
-        # credentials are new: the database password, and on Airflow 2 the API user's password.
-        self.start_service(Postgres(env.airflow_version), "Starting Postgres")
-        self.exec(
-            "postgres",
-            [
-                "psql",
-                "-U",
-                "airflow",
-                "-d",
-                "airflow",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-c",
-                credentials_sql(env.major, secrets_),
-            ],
-        )
+        # credentials are new (the database password; on Airflow 2 the API user's), set before Postgres listens.
+        services: list[Service] = [Postgres(env.airflow_version).first_running(credentials_sql(env.major, secrets_))]
         if env.uses_celery and env.broker is Broker.REDIS:
-            self.start_service(Redis(), "Starting Redis (the Celery broker)")
+            services.append(Redis())
         if env.uses_celery and env.broker is Broker.RABBITMQ:
-            self.start_service(RabbitMQ(secrets_.broker_password), "Starting RabbitMQ (the Celery broker)")
-
+            services.append(RabbitMQ(secrets_.broker_password))
+        self.secret_stores = SecretStores(env.secret_stores, self)
+        source = env.dag_source
+        if not (env.secret_stores or source is not None or env.metrics):
+            # Nothing has to happen between the services and Airflow: start them all at once. Each Airflow
+            # component waits for Postgres to listen before it runs (its image's start-up, and the API server's
+            # 825 routes, are most of a start: they should not queue behind Postgres's).
+            self._start_components(alongside=services)
+            return
+        self.start_services(services)
         if env.metrics:  # before Airflow: its first packets (UDP) must find a listener
             self.start_service(MetricsServer(), "Starting statsd and carbon (the metrics server)")
-
-        self.secret_stores = SecretStores(env.secret_stores, self)
         self.secret_stores.start()  # servers (OpenBao, moto) started and seeded before Airflow reads them
-        source = env.dag_source
         if source is not None and source.bucket is not None:
             self.upload(source.bucket.folder)  # the bucket must hold the DAGs before the DAG processor starts
         if source is not None and source.sidecar is not None:
@@ -269,7 +259,9 @@ class Lab:
         airflow_env |= {"AIRFLOW_LAB_USER": self.secrets.username, "AIRFLOW_LAB_PASSWORD": self.secrets.password}
         return airflow_env | dict(env.env_vars)
 
-    def _start_components(self) -> None:
+    def _start_components(self, alongside: Sequence[Service] = ()) -> None:
+        """Start the Airflow components (and the services ``alongside``, side by side with them), then wait until
+        Airflow is healthy."""
         env = self.env
         assert self.secret_stores is not None
         airflow_env = self.airflow_env()
@@ -277,7 +269,7 @@ class Lab:
         containers = []
         for component in components:
             c = self._airflow_container(component.name, hostname=f"airflow-{component.name}")
-            c.with_envs(**airflow_env).with_command(list(component.command))
+            c.with_envs(**airflow_env).once_postgres_listens(component.command)
             if env.dags is not None:
                 c.mount(str(env.dags), s.DAGS_MOUNT)
             for host_folder, mount in self.secret_stores.volumes():
@@ -285,7 +277,7 @@ class Lab:
             if component == components[0]:  # the API server (webserver on Airflow 2)
                 c.publish(s.API_PORT)
             containers.append(c)
-        self.start_services(containers)
+        self.start_services([*alongside, *containers])
 
         self._connect()
         self.wait_healthy()

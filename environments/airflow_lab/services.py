@@ -8,7 +8,7 @@ name and labels, is the business of whoever starts it (``ServiceHost``, implemen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
@@ -121,12 +121,27 @@ class Postgres(Service):
     """Airflow's metadata database, migrated (the ``metadata-db`` image of ``airflow_version``), and the labs'
     own database (``settings.LAB_DATABASE``). The template's password is public: the lab sets a new one."""
 
+    #: a disposable lab database: durability settings off make writes several times faster
+    FLAGS = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+
     def __init__(self, airflow_version: str) -> None:
         super().__init__(s.metadata_db_image(airflow_version), "postgres")
         self.with_envs(POSTGRES_USER="airflow", POSTGRES_PASSWORD=s.TEMPLATE_DB_PASSWORD, POSTGRES_DB="airflow")
-        # a disposable lab database: durability settings off make writes several times faster
-        self.with_command(["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+        self.with_command(["postgres", *self.FLAGS])
         self.publish(s.POSTGRES_PORT)
+
+    def first_running(self, sql: str) -> Postgres:
+        """Run ``sql`` (the start's credentials) in single-user mode before the server listens: no client ever
+        reaches it with the template's public passwords, and Airflow may start beside it. An error fails the
+        container (single-user mode itself exits 0 on one)."""
+        script = (
+            'out=$(postgres --single -D "$PGDATA" airflow <<< "$POSTGRES_FIRST_SQL" 2>&1)'
+            ' && ! grep -q "ERROR:" <<< "$out" || { echo "$out" >&2; exit 1; }; '
+            "exec postgres-entrypoint postgres " + " ".join(self.FLAGS)
+        )
+        self.with_envs(POSTGRES_FIRST_SQL=sql)
+        self.with_command(["bash", "-c", script])
+        return self
 
     def join(self, network: Network | None, name: str, labels: dict[str, str]) -> Service:
         super().join(network, name, labels)
@@ -231,6 +246,13 @@ class AirflowContainer(Service):
 
     def __init__(self, image: str, role: str, hostname: str | None = None) -> None:
         super().__init__(image, role, hostname)
+
+    def once_postgres_listens(self, command: Sequence[str]) -> AirflowContainer:
+        """Run ``command`` once the lab's Postgres accepts connections (bash's ``/dev/tcp``; the image has no
+        client): the container can start beside Postgres without Airflow's first query failing."""
+        wait = f'until (exec 3<>/dev/tcp/postgres/{s.POSTGRES_PORT}) 2>/dev/null; do sleep 0.05; done; exec "$@"'
+        self.with_command(["bash", "-c", wait, "wait-for-postgres", *command])
+        return self
 
     def mount(self, host: str, target: str, mode: str = "ro") -> AirflowContainer:
         self.with_volume_mapping(host, target, mode=mode)
