@@ -267,6 +267,10 @@ class Environment:
         conf = {
             "core__executor": self.executor,
             "core__load_examples": "False",
+            # Airflow's default checks at each component's start that the database is migrated, loading every
+            # migration script (0.4 s of CPU each). The template is migrated (an upgrade migrates before it
+            # starts the new version): Airflow's docs name this case, "the correct version through other means".
+            "database__check_migrations": "False",
             # the new key encrypts; the template's key still decrypts what the migration wrote (MultiFernet)
             "core__fernet_key": f"{secrets_.fernet_key},{s.TEMPLATE_FERNET_KEY}",
             "database__sql_alchemy_conn": (
