@@ -120,12 +120,13 @@ def scheduling_latencies(lab: Lab, result) -> list[float]:
 
 
 def measure_environment(env_factory, version: str, repeat: int) -> dict:
-    healthy, runs, peaks, per_container, latencies = [], [], [], {}, []
+    healthy, runs, peaks, per_container, latencies, at_healthy = [], [], [], {}, [], []
     for _ in range(repeat):
         env = env_factory(airflow_version=version, dags=PROJECT / "dags" / "executors")
         lab = Lab(env, show_progress=False)  # created first so the sampler can follow its containers
         with MemorySampler(f"{s.LABEL}.lab={lab.id}") as sampler:
             with lab.start():
+                at_healthy.append(round(sampler.peak_total / MB))
                 started = time.monotonic()
                 result = lab.run("local_fanout")
                 runs.append(round(time.monotonic() - started, 2))
@@ -142,6 +143,7 @@ def measure_environment(env_factory, version: str, repeat: int) -> dict:
         "queued_to_running_median_s": round(statistics.median(latencies), 3) if latencies else None,
         "queued_to_running_max_s": max(latencies) if latencies else None,
         "peak_memory_mb": max(peaks),
+        "peak_memory_until_healthy_mb": max(at_healthy),
         "peak_memory_per_container_mb": per_container,
     }
 
@@ -156,9 +158,10 @@ def _healthy(url: str, components: tuple[str, ...]) -> bool:
     return all((status.get(c) or {}).get("status") == "healthy" for c in components)
 
 
-def measure_standalone(version: str, repeat: int) -> list[float]:
+def measure_standalone(version: str, repeat: int) -> tuple[list[float], list[int]]:
     """``airflow standalone`` (SQLite, its own migration, every component in one container) in the same image:
-    seconds from ``docker run`` to every component healthy. What a reader would try first."""
+    seconds from ``docker run`` to every component healthy, and the container's peak memory until then. What a
+    reader would try first."""
     import uuid
 
     client = docker_client()
@@ -166,10 +169,11 @@ def measure_standalone(version: str, repeat: int) -> list[float]:
     path = "/api/v2/monitor/health" if version.startswith("3") else "/health"
     if not version.startswith("3"):
         components = ("metadatabase", "scheduler", "triggerer")
-    seconds = []
+    seconds, memory = [], []
     for _ in range(repeat):
         labels = {s.LABEL: "lab", f"{s.LABEL}.lab": f"bench-{uuid.uuid4().hex[:8]}", f"{s.LABEL}.role": "standalone"}
         network = client.networks.create(labels[f"{s.LABEL}.lab"], labels=labels)
+        sampler = MemorySampler(f"{s.LABEL}.lab={labels[f'{s.LABEL}.lab']}").__enter__()
         started = time.monotonic()
         container = client.containers.run(
             s.airflow_image(version),
@@ -189,10 +193,12 @@ def measure_standalone(version: str, repeat: int) -> list[float]:
                     raise RuntimeError("airflow standalone not healthy after 300 s")
                 time.sleep(0.2)
             seconds.append(round(time.monotonic() - started, 2))
+            memory.append(round(sampler.peak_total / MB))
         finally:
+            sampler.__exit__(None, None, None)
             container.remove(force=True, v=True)
             network.remove()
-    return seconds
+    return seconds, memory
 
 
 def measure_cli_up(version: str, repeat: int) -> list[float]:
@@ -322,11 +328,12 @@ def main() -> None:
     }
     if not args.no_standalone:
         version = (args.airflow_version or [s.AIRFLOW_VERSION])[0]
-        standalone = measure_standalone(version, args.repeat)
+        standalone, standalone_memory = measure_standalone(version, args.repeat)
         up = measure_cli_up(version, args.repeat)
         report["airflow_standalone_vs_up_local"] = {
             "airflow_version": version,
             "standalone_healthy_s": standalone,
+            "standalone_peak_memory_until_healthy_mb": standalone_memory,
             "airflow_lab_up_local_s": up,
             "ratio_up_to_standalone_median": round(statistics.median(up) / statistics.median(standalone), 2),
         }

@@ -350,7 +350,8 @@ class Lab:
                         self.containers[name].tail(),
                     )
                 progress(f"waiting for {', '.join(waiting)}")
-                time.sleep(s.settings().poll_interval)
+                # a health read costs the API server a few ms; a start is waited on by everything that follows
+                time.sleep(min(s.settings().poll_interval, 0.2))
             if self.env.schedulers > 1:  # the health endpoint reports the newest heartbeat: one scheduler's
                 progress(f"waiting for {self.env.schedulers} schedulers")
                 query = (
