@@ -57,7 +57,7 @@ def run_lab(notebook: Path, inplace: bool = True) -> dict:
 
 def lab_cost(wall_s: float, peak_bytes: int, entries: list[dict]) -> dict:
     """One lab's entry in labs/costs.json, from its wall time, memory peak and the kit's timing lines."""
-    starts = [e for e in entries if e["kind"] == "start"]
+    starts = [e for e in entries if e["kind"] in ("start", "reuse")]  # a reused environment is still one it starts
     return {
         "wall_s": round(wall_s),
         "peak_memory_mb": round(peak_bytes / MB),
