@@ -49,6 +49,7 @@ def test_a_kept_environment_comes_back_reset_and_anything_else_is_removed(monkey
         first.create_pool("shared_pool", 3)
         first.exec("scheduler", ["airflow", "variables", "set", "left_behind", "1"])
         first.exec("scheduler", ["airflow", "connections", "add", "left_behind", "--conn-uri", "http://example"])
+        first.sql("CREATE TABLE left_behind (n int)")  # in the labs' database, as the deadline labs' callbacks do
         assert first.run("quick").state == "success"
         first.stop()
         assert first.not_kept is None and reuse.holds(first.id)
@@ -64,6 +65,7 @@ def test_a_kept_environment_comes_back_reset_and_anything_else_is_removed(monkey
         assert second.api.get("/variables")["total_entries"] == 0
         assert second.api.get("/connections")["total_entries"] == 0
         assert second.api.get("/dags", paused="false")["total_entries"] == 0
+        assert second.sql("SELECT to_regclass('left_behind') IS NULL AS gone")[0]["gone"] == "t"
         result = second.run("quick")
         assert result.state == "success" and [t.try_number for t in result.task_instances] == [1]
 

@@ -207,6 +207,22 @@ class Lab:
             if self.not_kept is not None or not isinstance(api, V2Client):
                 return False
             api.reset(self._default_pool_slots)
+            # the labs' own database (tables their tasks wrote, e.g. the deadline labs' alerts) starts empty too
+            self.exec(
+                "postgres",
+                [
+                    "psql",
+                    "-U",
+                    "airflow",
+                    "-d",
+                    s.LAB_DATABASE,
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-q",
+                    "-c",
+                    "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+                ],
+            )
             names = {role: c.get_wrapped_container().name for role, c in self.containers.items()}
             image = reuse.image_id(self.image)
             reuse.keep(reuse.record(self.id, self.env.reuse_key, image, names, self.secrets, self._default_pool_slots))
