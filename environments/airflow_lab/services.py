@@ -33,6 +33,8 @@ class Service(DockerContainer):
 
     #: Seconds the wait strategy may take (testcontainers' own default is 120 s for every service).
     startup_timeout: float = 60
+    #: The container's CPU weight against the others when the cores are busy (0: Docker's default).
+    cpu_shares: int = 0
 
     def __init__(self, image: str, role: str, hostname: str | None = None) -> None:
         super().__init__(image)
@@ -48,7 +50,8 @@ class Service(DockerContainer):
         self._name = name
         if network is not None:
             self.with_network(network).with_network_aliases(self.hostname)
-        return self.with_kwargs(labels=labels, hostname=self.hostname)
+        weight = {"cpu_shares": self.cpu_shares} if self.cpu_shares else {}
+        return self.with_kwargs(labels=labels, hostname=self.hostname, **weight)
 
     def publish(self, port: int) -> Service:
         """Publish ``port`` on a random host port, loopback only: a lab environment is never reachable from other

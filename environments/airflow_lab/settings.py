@@ -68,6 +68,8 @@ PLUGINS_MOUNT = f"{AIRFLOW_HOME}/plugins"
 #: A database beside Airflow's own in the lab's Postgres, for what example tasks and callbacks write
 #: (rows, alert records); Airflow reaches it through the connection ``lab_postgres``.
 LAB_DATABASE = "lab"
+#: A container's CPU weight when none is given (``docker run --cpu-shares``' default).
+DOCKER_CPU_SHARES = 1024
 LAB_CONN_ID = "lab_postgres"
 
 
