@@ -293,17 +293,21 @@ class Lab:
             if component == components[0]:  # the API server (webserver on Airflow 2)
                 c.publish(s.API_PORT)
             containers.append(c)
-        # The API server's start is the longest (one thread building 825 routes: 8 s of CPU): its `docker run` goes
-        # first, beside the services, and until Airflow is healthy it has 4x the CPU weight of the others, which
-        # finish earlier anyway. The engine handles a batch of runs one by one; the other components follow.
         api_server = containers[0]
-        api_server.cpu_shares = 4 * s.DOCKER_CPU_SHARES
-        self.start_services([*alongside, api_server])
-        self.start_services(containers[1:])
+        if env.workers:  # Celery: the workers' start-up is as long, and all of it together binds the cores
+            self.start_services([*alongside, *containers])
+        else:
+            # The API server's start is the longest (one thread building 825 routes: 8 s of CPU): its `docker run`
+            # goes first, beside the services, and until Airflow is healthy it has 4x the CPU weight of the other
+            # components, which finish earlier anyway. The engine handles a batch of runs one by one.
+            api_server.cpu_shares = 4 * s.DOCKER_CPU_SHARES
+            self.start_services([*alongside, api_server])
+            self.start_services(containers[1:])
 
         self._connect()
         self.wait_healthy()
-        api_server.get_wrapped_container().update(cpu_shares=s.DOCKER_CPU_SHARES)  # equal from now on
+        if api_server.cpu_shares:
+            api_server.get_wrapped_container().update(cpu_shares=s.DOCKER_CPU_SHARES)  # equal from now on
         self.secret_stores.after_migration()
         if reuse.enabled() and not env.not_reusable and isinstance(self.api, V2Client):
             self._default_pool_slots = self.api.default_pool_slots()  # the reset puts it back
