@@ -36,7 +36,7 @@ from .errors import ComponentUnhealthy, LabError
 from .faults import Injector
 from .images import ensure_images
 from .metrics import Metrics, unix_seconds
-from .progress import step
+from .progress import note, step
 from .records import RunResult
 from .secrets import SecretStores
 from .secrets.stores import needs_servers
@@ -136,6 +136,8 @@ class Lab:
                 "start_to_healthy_s": round(time.monotonic() - images_ready, 2),
             }
             timings.record("reuse" if self.reused else "start", time.monotonic() - began, environment=repr(env))
+            if self.reused and self.show_progress:
+                note("  (an earlier lab's environment, reset: AIRFLOW_LAB_REUSE)")
         except BaseException:
             self.stop()
             raise
