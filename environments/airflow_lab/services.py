@@ -137,9 +137,11 @@ class Postgres(Service):
         """Run ``sql`` (the start's credentials) in single-user mode before the server listens: no client ever
         reaches it with the template's public passwords, and Airflow may start beside it. An error fails the
         container (single-user mode itself exits 0 on one)."""
+        # once per container: a `docker restart` (the database outage lab) brings the server back as before
         script = (
-            'out=$(postgres --single -D "$PGDATA" airflow <<< "$POSTGRES_FIRST_SQL" 2>&1)'
-            ' && ! grep -q "ERROR:" <<< "$out" || { echo "$out" >&2; exit 1; }; '
+            "[ -e /tmp/first-sql-done ] || {"
+            ' out=$(postgres --single -D "$PGDATA" airflow <<< "$POSTGRES_FIRST_SQL" 2>&1)'
+            ' && ! grep -q "ERROR:" <<< "$out" && touch /tmp/first-sql-done || { echo "$out" >&2; exit 1; }; }; '
             "exec postgres-entrypoint postgres " + " ".join(self.FLAGS)
         )
         self.with_envs(POSTGRES_FIRST_SQL=sql)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import requests
 
 from .client import AirflowAPI, V1Client
 from .plots import tries_frame
@@ -236,8 +237,14 @@ def xcom(api: AirflowAPI, dag_id: str, run_id: str, task_id: str, key: str = "re
 
 
 def dag_versions(api: AirflowAPI, dag_id: str) -> list[dict[str, Any]]:
-    """The DAG's versions, oldest first (Airflow 3): ``version_number`` and the ``bundle_version`` it came from."""
-    return list(api.get(f"/dags/{dag_id}/dagVersions", order_by="version_number")["dag_versions"])
+    """The DAG's versions, oldest first (Airflow 3): ``version_number`` and the ``bundle_version`` it came from.
+    None before the DAG processor has parsed the DAG (the API answers 404 then)."""
+    try:
+        return list(api.get(f"/dags/{dag_id}/dagVersions", order_by="version_number")["dag_versions"])
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 404:
+            return []
+        raise
 
 
 def dag_source(api: AirflowAPI, dag_id: str, version_number: int | None = None) -> str:
