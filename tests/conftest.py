@@ -151,15 +151,9 @@ def pytest_sessionfinish(session, exitstatus):
     if any(left.values()):
         print(f"\nthe test session leaked Docker objects: {left}", file=sys.stderr)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        from airflow_lab import settings as s
-        from airflow_lab.docker import labelled
+        from airflow_lab.docker import remove_labelled
 
-        # reported above; removed so that the next session starts clean (containers before their networks)
-        found = labelled(f"{s.LABEL}.session={os.environ['AIRFLOW_LAB_SESSION']}")
-        for container in found["containers"]:
-            container.remove(force=True, v=True)
-        for other in found["networks"] + found["volumes"]:
-            other.remove()
+        remove_labelled(session=os.environ["AIRFLOW_LAB_SESSION"])  # reported above; the next session starts clean
 
 
 def pytest_configure(config):

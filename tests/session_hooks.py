@@ -82,16 +82,19 @@ def _evict_kept() -> None:
 # and options, as labs of one chapter often do): with AIRFLOW_LAB_REUSE the kernel takes that one over, reset
 # (reuse.py), instead of starting anew. Only the labs' kernels get it: tests of the kit itself check what
 # start() and stop() do. A file that is no lab first removes what is kept, so nothing idle runs beside it.
+_previous_file: list[str] = [""]
+
+
 @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_protocol")
 def pytest_runtest_protocol_reuse(item, nextitem):
     path = _file(item) or ""
+    first = path != _previous_file[0]
+    _previous_file[0] = path
     if not path.endswith(".ipynb"):
-        if _file(getattr(item.session, "_airflow_lab_previous", None)) != path:
+        if first:
             _evict_kept()
-        item.session._airflow_lab_previous = item
         yield
         return
-    item.session._airflow_lab_previous = item
     os.environ["AIRFLOW_LAB_REUSE"] = "1"  # read by the kernel nbval starts for the notebook's first cell
     try:
         yield

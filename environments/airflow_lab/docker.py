@@ -40,9 +40,12 @@ def labelled(label: str, *more: str) -> dict[str, list]:
     }
 
 
-def remove_labelled(lab_id: str | None = None) -> dict[str, int]:
-    """Remove containers, networks and volumes the kit created (all labs, or one). Returns counts."""
-    found = labelled(f"{s.LABEL}.lab={lab_id}" if lab_id else f"{s.LABEL}=lab")
+def remove_labelled(lab_id: str | None = None, session: str | None = None) -> dict[str, int]:
+    """Remove containers, networks and volumes the kit created (all labs, one lab, or one session's). Counts."""
+    if lab_id:
+        found = labelled(f"{s.LABEL}.lab={lab_id}")
+    else:
+        found = labelled(f"{s.LABEL}.session={session}" if session else f"{s.LABEL}=lab")
     removals: list[Callable[[], Any]] = [partial(c.remove, force=True, v=True) for c in found["containers"]]
     removals += [n.remove for n in found["networks"]] + [partial(v.remove, force=True) for v in found["volumes"]]
     for remove in removals:

@@ -202,29 +202,16 @@ class Lab:
             self.not_kept = self.env.not_reusable or (
                 f"the lab used {self.changed_by_hand}()" if self.changed_by_hand else None
             )
-            if self.not_kept is None and any(c.exited() for c in self.containers.values()):
-                self.not_kept = "a container exited"
-            if self.not_kept is None and isinstance(api, V2Client):
-                self.not_kept = api.why_not_fresh()
-            if self.not_kept is not None or not isinstance(api, V2Client):
+            if self.not_kept is not None:
+                return False
+            assert isinstance(api, V2Client)  # not_reusable refuses Airflow 2, the one other client
+            exited = any(c.exited() for c in self.containers.values())
+            self.not_kept = "a container exited" if exited else api.why_not_fresh()
+            if self.not_kept is not None:
                 return False
             api.reset(self._default_pool_slots)
             # the labs' own database (tables their tasks wrote, e.g. the deadline labs' alerts) starts empty too
-            self.exec(
-                "postgres",
-                [
-                    "psql",
-                    "-U",
-                    "airflow",
-                    "-d",
-                    s.LAB_DATABASE,
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-q",
-                    "-c",
-                    "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-                ],
-            )
+            self.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public", database=s.LAB_DATABASE)
             names = {role: c.get_wrapped_container().name for role, c in self.containers.items()}
             image = reuse.image_id(self.image)
             reuse.keep(reuse.record(self.id, self.env.reuse_key, image, names, self.secrets, self._default_pool_slots))

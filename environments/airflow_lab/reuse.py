@@ -79,18 +79,26 @@ def holds(lab_id: str) -> bool:
     return any(folder().glob(f"*.{lab_id}.json"))
 
 
+def _take(offered: Path) -> Kept | None:
+    """Claim one offered record (renamed: one claimant) and drop the file; None if another process was first."""
+    taken = offered.with_suffix(f".claimed-{os.getpid()}")
+    try:
+        offered.rename(taken)
+    except FileNotFoundError:
+        return None
+    kept = Kept(**json.loads(taken.read_text()))
+    taken.unlink()
+    return kept
+
+
 def claim(key: str, image_id: str) -> Kept | None:
     """Take a kept environment of ``key`` whose containers all still run; None when there is none.
 
     One that cannot be adopted (a container gone, another image) is removed on the way."""
     for offered in sorted(folder().glob(f"{key}.*.json")):
-        taken = offered.with_suffix(f".claimed-{os.getpid()}")
-        try:
-            offered.rename(taken)
-        except FileNotFoundError:
-            continue  # another process claimed it first
-        kept = Kept(**json.loads(taken.read_text()))
-        taken.unlink()
+        kept = _take(offered)
+        if kept is None:
+            continue
         if kept.image_id == image_id and _all_running(kept):
             return kept
         remove_labelled(lab_id=kept.lab_id)
@@ -101,14 +109,9 @@ def evict() -> int:
     """Remove every idle kept environment of this session; how many there were."""
     removed = 0
     for offered in sorted(folder().glob("*.json")):
-        taken = offered.with_suffix(f".claimed-{os.getpid()}")
-        try:
-            offered.rename(taken)
-        except FileNotFoundError:
-            continue
-        remove_labelled(lab_id=json.loads(taken.read_text())["lab_id"])
-        taken.unlink()
-        removed += 1
+        if (kept := _take(offered)) is not None:
+            remove_labelled(lab_id=kept.lab_id)
+            removed += 1
     return removed
 
 

@@ -238,7 +238,7 @@ def xcom(api: AirflowAPI, dag_id: str, run_id: str, task_id: str, key: str = "re
 
 def dag_versions(api: AirflowAPI, dag_id: str) -> list[dict[str, Any]]:
     """The DAG's versions, oldest first (Airflow 3): ``version_number`` and the ``bundle_version`` it came from.
-    None before the DAG processor has parsed the DAG (the API answers 404 then)."""
+    Empty before the DAG processor has parsed the DAG (the API answers 404 then)."""
     try:
         return list(api.get(f"/dags/{dag_id}/dagVersions", order_by="version_number")["dag_versions"])
     except requests.HTTPError as exc:
