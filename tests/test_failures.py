@@ -109,3 +109,28 @@ def test_an_interrupt_or_termination_removes_everything(signum, no_leftovers):
             process.kill()
     assert process.returncode == 130, err[-2000:]
     assert "interrupted" in err
+
+
+def test_an_api_server_that_exits_before_its_port_is_read_fails_the_start_with_its_log(monkeypatch, no_leftovers):
+    from airflow_lab.environment import local
+    from airflow_lab.errors import LabError
+    from airflow_lab.lab import Lab
+
+    # a secrets backend Airflow cannot import makes every component exit at start (the custom backend lab's case);
+    # CI reached the port of such an API server after it had exited, and got testcontainers' TimeoutError
+    env = local(dags=TEST_DAGS / "quick").with_config(secrets__backend="no_such_module.Backend")
+    connect = Lab._connect
+
+    def connect_once_exited(lab: Lab) -> None:
+        api_server = lab.containers[lab.env.components()[0].name]
+        api_server.get_wrapped_container().wait(timeout=120)  # the event: the container has exited
+        connect(lab)
+
+    monkeypatch.setattr(Lab, "_connect", connect_once_exited)
+    lab = Lab(env)
+    try:
+        with pytest.raises(LabError, match="exited with code") as failed:
+            lab.start()
+    finally:
+        lab.stop()
+    assert "no_such_module" in str(failed.value)

@@ -612,7 +612,16 @@ class Lab:
 
     def _connect(self) -> None:
         """Point ``url`` and ``api`` at the API server's published port (new after each start, restart, roll-out)."""
-        self.url = self.containers[self.env.components()[0].name].url(s.API_PORT)
+        name = self.env.components()[0].name
+        api_server = self.containers[name]
+        try:
+            self.url = api_server.url(s.API_PORT)
+        except TimeoutError:  # the port is read from a running container: one that failed at once has none
+            if api_server.exited():
+                raise ComponentUnhealthy(
+                    name, f"its container exited with code {api_server.exit_code()}", api_server.tail()
+                ) from None
+            raise
         self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
 
     def _api(self) -> AirflowAPI:
