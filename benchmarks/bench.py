@@ -293,6 +293,15 @@ def suite_timings(path: Path) -> dict:
             "total_s": round(sum(seconds), 1),
             "median_s": round(statistics.median(seconds), 2) if seconds else None,
         }
+    files = [e for e in entries if e["kind"] == "file"]  # one per test file under JOBS=N (tests/session_hooks.py)
+    if files:
+        summary["files"] = {
+            "count": len(files),
+            "alone_s": round(sum(e["seconds"] for e in files if e["alone"]), 1),
+            "shared_s": round(sum(e["seconds"] for e in files if not e["alone"]), 1),
+            "waiting_for_the_lock_s": round(sum(e["waited_s"] for e in files), 1),
+            "longest": {e["path"]: e["seconds"] for e in sorted(files, key=lambda e: -e["seconds"])[:10]},
+        }
     ends = [e["at"] for e in entries]
     summary["first_to_last_entry_s"] = round(max(ends) - min(ends), 1)
     return summary

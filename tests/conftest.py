@@ -132,7 +132,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     summary = suite_timings(Path(path))
     terminalreporter.section("where the time went (airflow-lab timings)")
-    for kind in ("start", "reuse", "run", "build"):
+    for kind in ("start", "reuse", "run", "build", "files"):
         if kind in summary:
             terminalreporter.write_line(f"{kind}: {summary[kind]}")
 

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ RUNS_ALONE = {
     "labs/executors/exercises.ipynb",
     "tests/test_failures.py",
 }
-_held: dict[str, object] = {}
+_held: dict[str, tuple[Any, float, float]] = {}  # path: (lock file, began, seconds waited for it)
 
 
 def _file(item) -> str | None:
@@ -55,21 +56,28 @@ def pytest_runtest_protocol(item, nextitem):
     path = _file(item)
     if path not in _held:
         for held in _held.values():  # a file of this worker ended without a next item of its own
-            held.close()  # type: ignore[attr-defined]
+            held[0].close()
         _held.clear()
         lock = open(
             Path(tempfile.gettempdir()) / f"airflow-lab-{os.environ['AIRFLOW_LAB_SESSION'].split('@')[0]}.lock", "w"
         )
         mode = fcntl.LOCK_EX if path in RUNS_ALONE else fcntl.LOCK_SH
+        asked = time.monotonic()
         try:
             fcntl.flock(lock, mode | fcntl.LOCK_NB)
         except BlockingIOError:  # a timing-sensitive file runs, or waits to: no idle Airflow of ours beside it
             _evict_kept()
             fcntl.flock(lock, mode)
-        _held[path] = lock
+        _held[path] = (lock, time.monotonic(), time.monotonic() - asked)
     yield
     if _file(nextitem) != path:
-        _held.pop(path).close()  # type: ignore[attr-defined]
+        lock, began, waited = _held.pop(path)
+        lock.close()
+        # the suite's wall time is the alone files' time plus the shared files' time over the workers, plus waits
+        from airflow_lab import timings
+
+        alone = path in RUNS_ALONE
+        timings.record("file", time.monotonic() - began, path=path, alone=alone, waited_s=round(waited, 2))
 
 
 def _evict_kept() -> None:

@@ -12,7 +12,9 @@ import time
 
 
 def record(kind: str, seconds: float, **detail: object) -> None:
-    """Append ``{"kind", "seconds", "at", **detail}``; ``kind`` is ``start``, ``run`` or ``build``."""
+    """Append ``{"kind", "seconds", "at", **detail}``.
+
+    ``kind``: ``start``, ``reuse``, ``stop``, ``run``, ``build``, or ``file`` (a test file, by the test session)."""
     path = os.environ.get("AIRFLOW_LAB_TIMINGS_FILE")
     if not path:
         return
