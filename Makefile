@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 AIRFLOW_VERSIONS := $(shell $(PYTHON) -c "import sys; sys.path.insert(0, 'environments'); from airflow_lab.settings import SUPPORTED_AIRFLOW_VERSIONS as v; print(' '.join(v))")
 # Two test files side by side, even on 2 cores: most of a lab's time is Airflow waiting (start-up, task sleeps),
 # so on the 2-core CI machine JOBS=2 took 41 min where one-by-one took 49 (timing-sensitive labs in RUNS_ALONE,
-# tests/session_hooks.py, still run with nothing beside them). JOBS=1 runs them one after another.
+# tests/session_hooks.py, still run with nothing beside them, all of them first). JOBS=1 runs them one by one.
 JOBS ?= 2
 LABS := $(shell find labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
@@ -45,7 +45,7 @@ test: $(VENV)/.test images
 	mkdir -p _build && rm -f $(SUITE_TIMINGS) _build/lab-costs.json
 	AIRFLOW_LAB_TIMINGS_FILE=$(CURDIR)/$(SUITE_TIMINGS) AIRFLOW_LAB_COSTS_FILE=$(CURDIR)/_build/lab-costs.json \
 	  $(BIN)/pytest tests $(LABS) --nbval-lax -p no:cacheprovider \
-	  --durations=25 $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
+	  --durations=25 $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile --no-loadscope-reorder)
 
 images: $(VENV)/.test
 	$(BIN)/airflow-lab images $(foreach v,$(AIRFLOW_VERSIONS),--airflow-version $(v))

@@ -39,6 +39,56 @@ RUNS_ALONE = {
 }
 _held: dict[str, tuple[Any, float, float]] = {}  # path: (lock file, began, seconds waited for it)
 
+# Files that go to one worker together, one after another: the book is built once per worker session (the
+# `built_book` fixture, ~100 s), and the QoS labs start equal environments, so each takes over the one before
+# (AIRFLOW_LAB_REUSE) instead of starting its own.
+BOOK_FILES = ("tests/test_book.py", "tests/test_book_in_browser.py", "tests/test_no_leaked_secrets.py")
+SHARED_CHAPTERS = ("labs/qos/",)
+
+
+def _group(path: str) -> str:
+    if path in BOOK_FILES:
+        return "book"
+    chapter = next((c for c in SHARED_CHAPTERS if path.startswith(c) and path not in RUNS_ALONE), None)
+    return chapter or path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """JOBS=N (`--dist loadfile`): xdist's file-by-file scheduling, with the files of one ``_group`` as one unit."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByGroup(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(super()._split_scope(nodeid))
+
+    return ByGroup(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The order JOBS=N deals the files out in (`--dist loadfile --no-loadscope-reorder`, by ``_group``):
+
+    1. the RUNS_ALONE files, one after another: the other worker would wait through each of them anyway, and
+       met one midway through a file of its own when they came between the others (each then waited for it);
+    2. the others, the longest first, so that the session does not end on one long file: the kit's tests (not
+       measured per file) in the collection's order, then the labs by their time in labs/costs.json (which
+       `make labs` measures), so the last files are the shortest labs.
+    """
+    costs = json.loads((PROJECT / "labs" / "costs.json").read_text())
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(_group(_file(item) or ""), []).append(item)
+
+    def rank(group: str) -> tuple[int, float]:
+        files = {_file(item) for item in groups[group]}
+        if files & RUNS_ALONE:
+            return 0, 0
+        return 1, -sum(costs.get(f, {}).get("wall_s", float("inf")) for f in files)
+
+    ordered = sorted(groups, key=rank)  # stable: within a rank, the collection's order
+    items[:] = [item for group in ordered for item in groups[group]]
+
 
 def _file(item) -> str | None:
     """The project-relative path of the file an item belongs to (None past the session's last item)."""
