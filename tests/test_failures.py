@@ -134,3 +134,13 @@ def test_an_api_server_that_exits_before_its_port_is_read_fails_the_start_with_i
     finally:
         lab.stop()
     assert "no_such_module" in str(failed.value)
+
+
+def test_a_wait_that_times_out_shows_what_the_scheduler_and_dag_processor_logged_last(no_leftovers):
+    from airflow_lab.environment import local
+    from airflow_lab.errors import LabError
+
+    with local(dags=TEST_DAGS / "quick").start(show_progress=False) as lab:
+        with pytest.raises(LabError, match="Gave up after 1 s waiting until never") as gave_up:
+            lab.wait_until(lambda: False, "never", timeout=1)
+    assert "last lines of scheduler:" in str(gave_up.value) and "last lines of dag-processor:" in str(gave_up.value)

@@ -553,8 +553,16 @@ class Lab:
         self._api().pause(dag_id)
 
     def wait_until(self, ready: Callable[[], Any], what: str, timeout: float = 120) -> Any:
-        """Poll ``ready()`` until it returns something truthy (returned); raise ``LabError`` after ``timeout``."""
-        return runs.wait_until(ready, what, timeout, self.progress)
+        """Poll ``ready()`` until it returns something truthy (returned); raise ``LabError`` after ``timeout``,
+        with the last log lines of what acts on its own (the scheduler, the DAG processor, a deploy's sidecar)."""
+        try:
+            return runs.wait_until(ready, what, timeout, self.progress)
+        except LabError as exc:
+            source = self.env.dag_source
+            sidecar = source.sidecar.role if source is not None and source.sidecar is not None else ""
+            roles = [r for r in (self.env.scheduler_names[0], "dag-processor", sidecar) if r in self.containers]
+            tails = "".join(f"\nlast lines of {role}:\n{self.containers[role].tail(15)}" for role in roles)
+            raise LabError(f"{exc}{tails}") from None
 
     def create_pool(self, name: str, slots: int, description: str = "") -> None:
         """Create a pool through the REST API (as a reader would in the UI or with ``airflow pools set``)."""
