@@ -118,7 +118,8 @@ def pytest_runtest_protocol(item, nextitem):
         except BlockingIOError:  # a timing-sensitive file runs, or waits to: no idle Airflow of ours beside it
             _evict_kept()
             fcntl.flock(lock, mode)
-        _held[path] = (lock, time.monotonic(), time.monotonic() - asked)
+        began = time.monotonic()
+        _held[path] = (lock, began, began - asked)
     yield
     if _file(nextitem) != path:
         lock, began, waited = _held.pop(path)

@@ -14,6 +14,9 @@ from collections.abc import Callable
 import pytest
 from airflow_lab import settings as s
 from airflow_lab.docker import docker_client
+from airflow_lab.environment import local
+from airflow_lab.errors import LabError
+from airflow_lab.lab import Lab
 
 from .conftest import PROJECT, TEST_DAGS, airflow_lab, labelled_objects
 
@@ -112,10 +115,6 @@ def test_an_interrupt_or_termination_removes_everything(signum, no_leftovers):
 
 
 def test_an_api_server_that_exits_before_its_port_is_read_fails_the_start_with_its_log(monkeypatch, no_leftovers):
-    from airflow_lab.environment import local
-    from airflow_lab.errors import LabError
-    from airflow_lab.lab import Lab
-
     # a secrets backend Airflow cannot import makes every component exit at start (the custom backend lab's case);
     # CI reached the port of such an API server after it had exited, and got testcontainers' TimeoutError
     env = local(dags=TEST_DAGS / "quick").with_config(secrets__backend="no_such_module.Backend")
@@ -137,9 +136,6 @@ def test_an_api_server_that_exits_before_its_port_is_read_fails_the_start_with_i
 
 
 def test_a_wait_that_times_out_shows_what_the_scheduler_and_dag_processor_logged_last(no_leftovers):
-    from airflow_lab.environment import local
-    from airflow_lab.errors import LabError
-
     with local(dags=TEST_DAGS / "quick").start(show_progress=False) as lab:
         with pytest.raises(LabError, match="Gave up after 1 s waiting until never") as gave_up:
             lab.wait_until(lambda: False, "never", timeout=1)

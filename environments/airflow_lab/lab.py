@@ -344,13 +344,8 @@ class Lab:
         with self.progress("Waiting for Airflow to be healthy") as progress:
             while True:
                 for component in components:
-                    container = self.containers[component.name]
-                    if container.exited():
-                        raise ComponentUnhealthy(
-                            component.name,
-                            f"its container exited with code {container.exit_code()}",
-                            container.tail(),
-                        )
+                    if self.containers[component.name].exited():
+                        raise self._exited(component.name)
                 try:
                     status = api.health()
                 except Exception as exc:  # the API server is still starting
@@ -626,11 +621,16 @@ class Lab:
             self.url = api_server.url(s.API_PORT)
         except TimeoutError:  # the port is read from a running container: one that failed at once has none
             if api_server.exited():
-                raise ComponentUnhealthy(
-                    name, f"its container exited with code {api_server.exit_code()}", api_server.tail()
-                ) from None
+                raise self._exited(name) from None
             raise
         self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
+
+    def _exited(self, component: str) -> ComponentUnhealthy:
+        """The error for a component whose container has exited: its exit code and last log lines."""
+        container = self.containers[component]
+        return ComponentUnhealthy(
+            component, f"its container exited with code {container.exit_code()}", container.tail()
+        )
 
     def _api(self) -> AirflowAPI:
         if self.api is None:
