@@ -619,7 +619,9 @@ class Lab:
         api_server = self.containers[name]
         try:
             self.url = api_server.url(s.API_PORT)
-        except TimeoutError:  # the port is read from a running container: one that failed at once has none
+        # the port is read from a running container: one that failed at once has none (testcontainers says so with
+        # a TimeoutError before it reads the mapping, or a ConnectionError when the container exits meanwhile)
+        except (TimeoutError, ConnectionError):
             if api_server.exited():
                 raise self._exited(name) from None
             raise
