@@ -42,6 +42,7 @@ class MemorySampler:
 
     def __init__(self, selector: str) -> None:
         self.selector = selector
+        #: by container: side-by-side environments (and a lab's successive ones) have containers of equal roles
         self.latest: dict[str, int] = {}
         self.peaks: dict[str, int] = {}
         self.peak_total = 0
@@ -79,12 +80,12 @@ class MemorySampler:
                 detail = memory.get("stats") or {}
                 used = memory.get("usage", 0) - detail.get("total_inactive_file", detail.get("inactive_file", 0))
                 if used > 0:
-                    self.latest[role] = used
+                    self.latest[container.id] = used
                     self.peaks[role] = max(self.peaks.get(role, 0), used)
         except Exception:
             pass  # the container was removed while we read its stats
         finally:
-            self.latest.pop(role, None)  # an exited container (the init step) no longer counts
+            self.latest.pop(container.id, None)  # an exited container (the init step) no longer counts
 
 
 def measure_images(cold: bool) -> dict:

@@ -7,7 +7,16 @@ import os
 import pytest
 from airflow_lab import settings as s
 from airflow_lab.docker import docker_client
-from airflow_lab.environment import Environment, Secrets, celery, celery_rabbitmq, credentials_sql, local
+from airflow_lab.environment import (
+    Environment,
+    Lab,
+    Secrets,
+    celery,
+    celery_rabbitmq,
+    credentials_sql,
+    local,
+    side_by_side,
+)
 from airflow_lab.errors import LabError
 from airflow_lab.images import airflow_spec, base_image, build
 from airflow_lab.types import Executor
@@ -158,3 +167,28 @@ def test_a_plugins_folder_is_part_of_the_value_and_checked_up_front(tmp_path):
     assert "plugins=dags/plugins" in repr(env) and env != local()
     with pytest.raises(LabError, match="plugins folder .* does not exist"):
         local(plugins=tmp_path / "nope")
+
+
+def test_side_by_side_hands_over_every_lab_in_order_and_stops_them_all(monkeypatch):
+    started, stopped = [], []
+    monkeypatch.setattr(Lab, "start", lambda lab: started.append(lab.env.parallelism) or lab)
+    monkeypatch.setattr(Lab, "stop", lambda lab: stopped.append(lab.env.parallelism))
+    with side_by_side(*(local(parallelism=n) for n in (1, 2, 3))) as labs:
+        assert [lab.env.parallelism for lab in labs] == [1, 2, 3]
+        assert sorted(started) == [1, 2, 3] and stopped == []
+    assert sorted(stopped) == [1, 2, 3]
+
+
+def test_side_by_side_removes_the_others_and_raises_when_one_start_fails(monkeypatch):
+    def start(lab):
+        if lab.env.parallelism == 2:
+            raise LabError("the second start failed")
+        return lab
+
+    stopped = []
+    monkeypatch.setattr(Lab, "start", start)
+    monkeypatch.setattr(Lab, "stop", lambda lab: stopped.append(lab.env.parallelism))
+    with pytest.raises(LabError, match="the second start failed"):
+        with side_by_side(*(local(parallelism=n) for n in (1, 2, 3))):
+            pytest.fail("the body ran although a start failed")
+    assert sorted(stopped) == [1, 2, 3]

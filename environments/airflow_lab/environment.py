@@ -23,7 +23,7 @@ from . import settings as s
 from .credentials import Secrets, credentials_sql
 from .deploy.source import DagSource
 from .errors import LabError
-from .lab import Lab
+from .lab import Lab, side_by_side
 from .secrets import SecretEntries, SecretStore, check_stores, secret_store
 from .types import AirflowVersion, Broker, Executor, Fault, SecretsBackend, broker, executor
 
@@ -387,7 +387,17 @@ def celery_rabbitmq(**options: Any) -> Environment:
     return celery(broker="rabbitmq", **options)
 
 
-__all__ = ["ENVIRONMENTS", "Environment", "Lab", "Secrets", "celery", "celery_rabbitmq", "credentials_sql", "local"]
+__all__ = [
+    "ENVIRONMENTS",
+    "Environment",
+    "Lab",
+    "Secrets",
+    "celery",
+    "celery_rabbitmq",
+    "credentials_sql",
+    "local",
+    "side_by_side",
+]
 
 ENVIRONMENTS: dict[str, Callable[..., Environment]] = {
     "local": local,

@@ -16,8 +16,9 @@ import signal
 import tarfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -782,6 +783,41 @@ class Lab:
         with self.progress(f"Starting Airflow {env.airflow_version} on the same database"):
             self._start_components()
         timings.record("start", time.monotonic() - began, environment=repr(env))
+
+
+@contextmanager
+def side_by_side(*envs: Environment) -> Iterator[list[Lab]]:
+    """``with side_by_side(env_a, env_b) as (a, b):`` starts the environments at the same time, each on its own
+    network, and removes all of them at the end: for a lab that compares settings over one time window, which
+    one start after another would make several windows long. Every environment costs its own memory.
+
+    If one start fails, the others are removed too and that start's error is raised.
+    """
+    labs = [Lab(env, show_progress=False) for env in envs]
+    try:
+        what = f"{len(labs)} environments side by side"
+        with step(f"Starting {what}", done_as=f"Airflow is up: {what}") as progress:
+            progress(", ".join(repr(env) for env in envs))
+            pool = ThreadPoolExecutor(max_workers=max(len(labs), 1))
+            started = [pool.submit(lab.start) for lab in labs]
+            try:
+                wait(started)
+            finally:
+                # Ctrl-C interrupts this thread's wait, not the starts: let them finish, so that the stops below
+                # find every container they made
+                previous = _ignore_sigint()
+                try:
+                    pool.shutdown(wait=True)
+                finally:
+                    _restore_sigint(previous)
+            for future in started:
+                future.result()
+        for lab in labs:  # their waits and steps from now on print as a single lab's do
+            lab.show_progress = True
+        yield labs
+    finally:
+        for lab in labs:
+            lab.stop()
 
 
 def _ignore_sigint() -> Any:
