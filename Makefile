@@ -8,6 +8,8 @@ AIRFLOW_VERSIONS := $(shell $(PYTHON) -c "import sys; sys.path.insert(0, 'enviro
 # Two test files side by side, even on 2 cores: most of a lab's time is Airflow waiting (start-up, task sleeps),
 # so on the 2-core CI machine JOBS=2 took 41 min where one-by-one took 49 (timing-sensitive labs in RUNS_ALONE,
 # tests/session_hooks.py, still run with nothing beside them, all of them first). JOBS=1 runs them one by one.
+# JOBS=3 was measured too (2-core machine, 908 tests): 2,467 s against JOBS=2's 2,515 s, within the runs' spread,
+# while each shared file took 57 % longer (three Airflows on two cores): nearer every wait's timeout, for nothing.
 JOBS ?= 2
 LABS := $(shell find labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
