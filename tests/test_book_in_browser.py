@@ -168,11 +168,27 @@ def test_every_page_loads_without_errors_and_its_images_links_and_blocks_fit(ser
 
 
 def test_search_finds_pool(served_book, browser_page):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # the fixture has checked Playwright is there
+
     base, _ = served_book
     page = browser_page
-    page.goto(base + "search.html?q=pool")
-    results = page.locator("#search-results ul.search li")
-    results.first.wait_for(timeout=30_000)
+    errors: list[str] = []
+
+    def failed(request) -> None:
+        errors.append(f"{request.url}: {request.failure}")
+
+    # the page loads its search index as a script it adds itself: a lab's Docker network, created meanwhile, can
+    # abort that request (ERR_NETWORK_CHANGED), and the search would never run; load() loads the page again then
+    page.on("requestfailed", failed)
+    try:
+        load(page, base + "search.html?q=pool", errors)
+        results = page.locator("#search-results ul.search li")
+        try:
+            results.first.wait_for(timeout=30_000)
+        except PlaywrightTimeout:
+            raise AssertionError(f"no search result within 30 s; requests that failed: {errors}") from None
+    finally:
+        page.remove_listener("requestfailed", failed)
     titles = results.locator("a").all_inner_texts()
     assert any("pool" in title.lower() for title in titles), titles
 
