@@ -124,11 +124,18 @@ def book_pages(html: Path) -> list[str]:
 def load(page, url: str, errors: list[str]):
     """Opens url, waiting until nothing is loading. Chromium aborts every request under way with ERR_NETWORK_CHANGED
     when the host's network changes (Docker creating a lab's bridge network does): only then, it loads the page
-    again, at most twice; any other error stays in errors."""
-    for _ in range(3):
+    again, at most twice (also when the page itself was aborted); any other error stays in errors."""
+    from playwright.sync_api import Error as PlaywrightError  # the fixture has checked Playwright is there
+
+    for attempt in range(3):
         errors.clear()
-        response = page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        try:
+            response = page.goto(url, wait_until="load")
+            page.wait_for_load_state("networkidle")
+        except PlaywrightError as error:
+            if "ERR_NETWORK_CHANGED" not in str(error) or attempt == 2:
+                raise
+            continue
         if not any("ERR_NETWORK_CHANGED" in error for error in errors):
             break
     return response
@@ -197,7 +204,7 @@ def test_screenshots_of_key_pages(served_book, browser_page):
     base, _ = served_book
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, path in KEY_PAGES.items():
-        browser_page.goto(base + path, wait_until="networkidle")
+        load(browser_page, base + path, [])
         shot = SCREENSHOTS / f"{name}.png"
         browser_page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000, f"{shot} is suspiciously small"
@@ -206,12 +213,12 @@ def test_screenshots_of_key_pages(served_book, browser_page):
 def test_picking_airflow_2_in_one_version_tab_set_opens_every_other_page_on_airflow_2(served_book, browser_page):
     base, _ = served_book
     page = browser_page
-    page.goto(base + "book/qos/max_active_tasks.html", wait_until="networkidle")
+    load(page, base + "book/qos/max_active_tasks.html", [])
     page.evaluate("() => localStorage.clear()")
     page.reload(wait_until="networkidle")
     checked = "[...document.querySelectorAll('.sd-tab-set > input:checked + label')].map((l) => l.dataset.syncId)"
     assert page.evaluate(f"() => {checked}") == ["airflow-3"], "Airflow 3.3 is the tab a new reader sees first"
     page.locator("label.sd-tab-label[data-sync-id='airflow-2']").first.click()
-    page.goto(base + "book/secrets/variables.html", wait_until="networkidle")
+    load(page, base + "book/secrets/variables.html", [])
     assert set(page.evaluate(f"() => {checked}")) == {"airflow-2"}
     page.evaluate("() => localStorage.clear()")
