@@ -124,20 +124,28 @@ def book_pages(html: Path) -> list[str]:
 def load(page, url: str, errors: list[str]):
     """Opens url, waiting until nothing is loading. Chromium aborts every request under way with ERR_NETWORK_CHANGED
     when the host's network changes (Docker creating a lab's bridge network does): only then, it loads the page
-    again, at most twice (also when the page itself was aborted); any other error stays in errors."""
+    again, at most twice (also when the page itself was aborted); any other error stays in errors, with every request
+    that failed while the page loaded and why."""
     from playwright.sync_api import Error as PlaywrightError  # the fixture has checked Playwright is there
 
-    for attempt in range(3):
-        errors.clear()
-        try:
-            response = page.goto(url, wait_until="load")
-            page.wait_for_load_state("networkidle")
-        except PlaywrightError as error:
-            if "ERR_NETWORK_CHANGED" not in str(error) or attempt == 2:
-                raise
-            continue
-        if not any("ERR_NETWORK_CHANGED" in error for error in errors):
-            break
+    def failed(request) -> None:
+        errors.append(f"request failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", failed)
+    try:
+        for attempt in range(3):
+            errors.clear()
+            try:
+                response = page.goto(url, wait_until="load")
+                page.wait_for_load_state("networkidle")
+            except PlaywrightError as error:
+                if "ERR_NETWORK_CHANGED" not in str(error) or attempt == 2:
+                    raise
+                continue
+            if not any("ERR_NETWORK_CHANGED" in error for error in errors):
+                break
+    finally:
+        page.remove_listener("requestfailed", failed)
     return response
 
 
@@ -151,7 +159,6 @@ def test_every_page_loads_without_errors_and_its_images_links_and_blocks_fit(ser
     errors: list[str] = []  # what the page reported while loading; emptied before each page
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
     for name in pages:
         response = load(page, base + name, errors)
         assert response is not None
@@ -180,22 +187,14 @@ def test_search_finds_pool(served_book, browser_page):
     base, _ = served_book
     page = browser_page
     errors: list[str] = []
-
-    def failed(request) -> None:
-        errors.append(f"{request.url}: {request.failure}")
-
     # the page loads its search index as a script it adds itself: a lab's Docker network, created meanwhile, can
     # abort that request (ERR_NETWORK_CHANGED), and the search would never run; load() loads the page again then
-    page.on("requestfailed", failed)
+    load(page, base + "search.html?q=pool", errors)
+    results = page.locator("#search-results ul.search li")
     try:
-        load(page, base + "search.html?q=pool", errors)
-        results = page.locator("#search-results ul.search li")
-        try:
-            results.first.wait_for(timeout=30_000)
-        except PlaywrightTimeout:
-            raise AssertionError(f"no search result within 30 s; requests that failed: {errors}") from None
-    finally:
-        page.remove_listener("requestfailed", failed)
+        results.first.wait_for(timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no search result within 30 s; what failed while the page loaded: {errors}") from None
     titles = results.locator("a").all_inner_texts()
     assert any("pool" in title.lower() for title in titles), titles
 
