@@ -409,6 +409,8 @@ class LabLifecycle:
             raise LabError("This lab is not running: start it first (`with env.start() as lab:`).")
         return self.api
 
+    # -- removal -------------------------------------------------------------------------------------------------------
+
     def stop(self) -> None:
         """Remove every container and the network of this lab. Idempotent; survives Ctrl-C."""
         previous = ignore_sigint()

@@ -1,8 +1,9 @@
 """Where an environment's DAG code comes from when it is not a mounted folder: a ``DagSource`` (git, a bucket, a
 release image), and the ``--dags`` spellings of the CLI, parsed once into a ``DagSpec``.
 
-A ``DagSource`` is part of the ``Environment`` value; ``lab.Lab`` reads it to pick the image, add the mounts,
-start a sidecar (Airflow 2's pull loop or bucket sync) and upload a bucket's first release before Airflow starts.
+A ``DagSource`` is part of the ``Environment`` value; ``lifecycle.LabLifecycle`` reads it to pick the image, add
+the mounts, start a sidecar (Airflow 2's pull loop or bucket sync) and upload a bucket's first release before
+Airflow starts.
 """
 
 from __future__ import annotations
