@@ -1,25 +1,20 @@
 """One environment's life: its network, its services in start order, its health, and its removal.
 
-``LabLifecycle`` starts what an ``environment.Environment`` describes (or adopts a kept equal one: ``reuse.py``),
-waits until Airflow is healthy, runs commands and SQL in its containers, and removes every container, network
-and volume it made on ``stop()``, after success, failure or interrupt. ``operations.LabOperations`` adds what a
-lab does to a running environment and ``lab.Lab`` the DAG runs: labs use ``Lab``.
+``LabLifecycle`` starts what an ``environment.Environment`` describes (or adopts a kept equal one: ``reuse.py``)
+in the containers ``containers.LabContainers`` keeps, waits until Airflow is healthy, and on ``stop()`` keeps the
+environment for the next equal start or removes every container, network and volume it made, after success,
+failure or interrupt. ``operations.LabOperations`` adds what a lab does to a running environment and ``lab.Lab``
+the DAG runs: labs use ``Lab``.
 """
 
 from __future__ import annotations
 
 import atexit
-import csv
-import io
 import json
-import signal
-import tarfile
 import time
-import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
@@ -27,12 +22,13 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from . import reuse, runs, timings
 from . import settings as s
 from .client import AirflowAPI, V2Client, api_for
+from .containers import LabContainers, ignore_sigint, restore_sigint
 from .credentials import Secrets, credentials_sql
 from .deploy.release import git_image
-from .docker import docker_client, remove_labelled
+from .docker import docker_client
 from .errors import ComponentUnhealthy, LabError
 from .images import ensure_images
-from .progress import note, step
+from .progress import note
 from .secrets import SecretStores
 from .secrets.stores import needs_servers
 from .services import AirflowContainer, MetricsServer, Postgres, RabbitMQ, Redis, Service
@@ -41,7 +37,6 @@ from .types import Broker
 if TYPE_CHECKING:  # the value a lab starts; environment.py imports the lab to give it ``start()``
     from .environment import Environment
 
-S = TypeVar("S", bound=Service)
 L = TypeVar("L", bound="LabLifecycle")
 
 
@@ -55,18 +50,14 @@ def _stop_all_live() -> None:
         lab.stop()
 
 
-class LabLifecycle:
+class LabLifecycle(LabContainers):
     """A started environment's network and containers, from its start (or adoption) to its removal."""
 
     # -- lifecycle -----------------------------------------------------------------------------------------------------
 
     def __init__(self, env: Environment, show_progress: bool = True) -> None:
-        self.env = env
-        self.id = uuid.uuid4().hex[:8]
+        super().__init__(env, show_progress)
         self.secrets = Secrets()
-        self.show_progress = show_progress
-        self.containers: dict[str, Service] = {}
-        self.network: Network | None = None
         self.api: AirflowAPI | None = None
         self.url: str | None = None
         self.timings: dict[str, float] = {}
@@ -91,9 +82,6 @@ class LabLifecycle:
     def __repr__(self) -> str:
         state = f"running at {self.url}" if self.url else "stopped"
         return f"Lab({self.env!r}, id={self.id}, {state})"
-
-    def labels(self, role: str) -> dict[str, str]:
-        return s.labels(role, lab=self.id, env=self.env.name)
 
     def __enter__(self: L) -> L:
         if not self.url:
@@ -138,38 +126,6 @@ class LabLifecycle:
             self.stop()
             raise
         return self
-
-    def progress(self, what: str, done_as: str | None = None) -> Any:
-        """``with lab.progress("Doing x") as update:``: one line when done (none without ``show_progress``; inside
-        another step, only that step's detail)."""
-        return step(what, enabled=self.show_progress, done_as=done_as)
-
-    def start_service(self, service: S, title: str | None = None) -> S:
-        """Start ``service`` on this lab's network, under the lab's name and labels, and wait until it is ready.
-
-        Secrets stores start their servers (OpenBao, moto) and deploys their sidecars this way.
-        """
-        self._join(service)
-        if title is None:
-            service.start()
-        else:
-            with self.progress(title):
-                service.start()
-        return service
-
-    def start_services(self, services: list[S]) -> list[S]:
-        """``start_service`` for several services that do not wait for each other, side by side: each ``docker
-        run`` costs a few hundred ms."""
-        for service in services:
-            self._join(service)
-        with ThreadPoolExecutor(max_workers=max(len(services), 1)) as pool:
-            for started in [pool.submit(service.start) for service in services]:
-                started.result()
-        return services
-
-    def _join(self, service: Service) -> None:
-        service.join(self.network, f"airflow-lab-{self.id}-{service.role}", self.labels(service.role))
-        self.containers[service.role] = service
 
     def _adopt(self) -> bool:
         """Take over a kept environment equal to this one (``reuse.py``) instead of starting one; False if none."""
@@ -397,13 +353,6 @@ class LabLifecycle:
             raise
         self.api = api_for(self.env.airflow_version, self.url, self.secrets.username, self.secrets.password)
 
-    def _exited(self, component: str) -> ComponentUnhealthy:
-        """The error for a component whose container has exited: its exit code and last log lines."""
-        container = self.containers[component]
-        return ComponentUnhealthy(
-            component, f"its container exited with code {container.exit_code()}", container.tail()
-        )
-
     def _api(self) -> AirflowAPI:
         if self.api is None:
             raise LabError("This lab is not running: start it first (`with env.start() as lab:`).")
@@ -421,22 +370,9 @@ class LabLifecycle:
                 timings.record("stop", 0, kept=kept, not_kept=self.not_kept, environment=repr(self.env))
             if kept:
                 return
-            for container in reversed(list(self.containers.values())):
-                try:
-                    container.get_wrapped_container().remove(force=True, v=True)
-                except Exception:
-                    pass
-            self.containers.clear()
-            if self.network is not None:
-                try:
-                    self.network.remove()
-                except Exception:
-                    pass  # never created (a start that failed first), or already gone
-            self.network = None
             if self.secret_stores is not None:
                 self.secret_stores.close()
-            # whatever a half-finished start left without a Python handle (the sidecar volume), found by label
-            remove_labelled(lab_id=self.id)
+            self.remove()
             self.url = None
             self.api = None
             _LIVE.discard(self)
@@ -444,53 +380,6 @@ class LabLifecycle:
             restore_sigint(previous)
 
     # -- inside the containers (what a start, a reset and every lab use) -----------------------------------------------
-
-    def container(self, component: str) -> Service:
-        """A component's container, by the kit's name (``scheduler-2``, ``postgres``) or its host name as ``airflow-lab
-        up`` prints it (``airflow-scheduler-2``). ``scheduler`` is the first scheduler when there are several."""
-        for name in (component, component.removeprefix("airflow-")):
-            if name in self.containers:
-                return self.containers[name]
-        if component.removeprefix("airflow-") == "scheduler" and self.env.schedulers > 1:
-            return self.containers[self.env.scheduler_names[0]]
-        raise LabError(f"This lab has no component {component!r}: it has {', '.join(self.env.addressable())}.")
-
-    def exec_result(self, component: str, command: list[str]) -> tuple[int, str]:
-        """Run a command in a component's container; its exit code and output (stdout and stderr)."""
-        result = self.container(component).get_wrapped_container().exec_run(command, demux=False)
-        return result.exit_code, (result.output or b"").decode(errors="replace")
-
-    def exec(self, component: str, command: list[str]) -> str:
-        """Run a command (e.g. Airflow's own CLI) inside a component's container; return its output.
-
-        Raises ``LabError`` with the output when the command fails.
-        """
-        exit_code, output = self.exec_result(component, command)
-        if exit_code != 0:
-            raise LabError(f"`{' '.join(command)}` in {component} exited with {exit_code}:\n{output[-3000:]}")
-        return output
-
-    def sql(self, query: str, database: str = s.LAB_DATABASE) -> list[dict[str, str]]:
-        """Run one SQL statement with ``psql`` in the lab's Postgres; rows as dicts of strings.
-
-        ``database="airflow"`` reads Airflow's own metadata tables (e.g. ``sla_miss``, ``deadline``): records
-        that no REST endpoint serves.
-        """
-        out = self.exec(
-            "postgres", ["psql", "-U", "airflow", "-d", database, "--csv", "-v", "ON_ERROR_STOP=1", "-c", query]
-        )
-        return list(csv.DictReader(io.StringIO(out)))
-
-    def put_files(self, component: str, folder: str, files: dict[str, bytes]) -> None:
-        """Write ``files`` (name: content) into ``folder`` of a component's container."""
-        self.exec_result(component, ["mkdir", "-p", folder])
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            for name, data in files.items():
-                info = tarfile.TarInfo(name)
-                info.size, info.mode = len(data), 0o644
-                tar.addfile(info, io.BytesIO(data))
-        self.container(component).get_wrapped_container().put_archive(folder, buf.getvalue())
 
     def upload(self, folder: str | Path) -> list[str]:
         """Copy a DAG folder to the environment's bucket (moto), replacing what is under the prefix: a deploy.
@@ -503,18 +392,3 @@ class LabLifecycle:
         out = self.exec("moto", source.bucket.upload_command(Path(folder)))
         keys: list[str] = json.loads(out.strip().splitlines()[-1])
         return keys
-
-    def logs(self, component: str, lines: int = 40) -> str:
-        return self.container(component).tail(lines)
-
-
-def ignore_sigint() -> Any:
-    try:
-        return signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        return None
-
-
-def restore_sigint(previous: Any) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
