@@ -71,7 +71,7 @@ class LabContainers:
         service.join(self.network, f"airflow-lab-{self.id}-{service.role}", self.labels(service.role))
         self.containers[service.role] = service
 
-    def remove(self) -> None:
+    def _remove(self) -> None:
         """Remove every container and the network; then, found by this lab's label, whatever has no Python handle
         (a half-finished start's sidecar volume)."""
         for container in reversed(list(self.containers.values())):

@@ -372,7 +372,7 @@ class LabLifecycle(LabContainers):
                 return
             if self.secret_stores is not None:
                 self.secret_stores.close()
-            self.remove()
+            self._remove()
             self.url = None
             self.api = None
             _LIVE.discard(self)
