@@ -379,7 +379,7 @@ class LabLifecycle(LabContainers):
         finally:
             restore_sigint(previous)
 
-    # -- inside the containers (what a start, a reset and every lab use) -----------------------------------------------
+    # -- a bucket deploy's upload (the start makes the first) ----------------------------------------------------------
 
     def upload(self, folder: str | Path) -> list[str]:
         """Copy a DAG folder to the environment's bucket (moto), replacing what is under the prefix: a deploy.
