@@ -1,6 +1,6 @@
-"""``Lab``: what a lab notebook holds after ``env.start()``. A running environment (``lifecycle``), what one
-does to it (``operations``), and its DAG runs: trigger, wait, and read what Airflow recorded (``runs``, against
-this lab's API). ``side_by_side`` starts several environments over one time window."""
+"""``Lab``: what a lab notebook holds after ``env.start()``. A running environment (``containers``, ``lifecycle``),
+what one does to it (``operations``), and its DAG runs: trigger, wait, and read what Airflow recorded (``runs``,
+against this lab's API). ``side_by_side`` starts several environments over one time window."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import runs
 from . import settings as s
+from .containers import ignore_sigint, restore_sigint
 from .errors import LabError
 from .faults import Injector
-from .lifecycle import ignore_sigint, restore_sigint
 from .operations import LabOperations
 from .progress import step
 from .records import RunResult
@@ -29,7 +29,8 @@ class Lab(LabOperations):
     """A started environment. Use as a context manager; ``stop()`` is safe to call twice.
 
     ``lab.run(dag_id)`` triggers a DAG and returns what Airflow recorded; ``exec``, ``sql``, ``logs``, ``kill``,
-    ``metrics()``, ``roll_out`` and the rest come from ``LabOperations`` and ``LabLifecycle``."""
+    ``metrics()``, ``roll_out`` and the rest come from ``LabOperations``, ``LabLifecycle`` and
+    ``LabContainers``."""
 
     # -- runs (runs.py, on this lab's API) -----------------------------------------------------------------------------
 
