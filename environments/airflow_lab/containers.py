@@ -67,6 +67,11 @@ class LabContainers:
                 started.result()
         return services
 
+    def _create_network(self) -> None:
+        self.network = Network(docker_network_kw={"labels": self.labels("network")})
+        self.network.name = f"airflow-lab-{self.id}"
+        self.network.create()
+
     def _join(self, service: Service) -> None:
         service.join(self.network, f"airflow-lab-{self.id}-{service.role}", self.labels(service.role))
         self.containers[service.role] = service

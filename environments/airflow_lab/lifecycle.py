@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from . import reuse, runs, timings
@@ -51,7 +50,7 @@ def _stop_all_live() -> None:
 
 
 class LabLifecycle(LabContainers):
-    """A started environment's network and containers, from its start (or adoption) to its removal."""
+    """Airflow in a lab's containers, from its start (or a kept environment's adoption) to its removal."""
 
     # -- lifecycle -----------------------------------------------------------------------------------------------------
 
@@ -67,8 +66,6 @@ class LabLifecycle(LabContainers):
         #: the image the Airflow components run now (a release's, the git image; changes with ``roll_out``)
         plain = s.airflow_statsd_image if env.metrics else s.airflow_image  # --metrics: with the StatsD client
         self.image = (source.image if source else None) or plain(env.airflow_version)
-        #: (image, seconds from the first container replaced to healthy) per roll-out
-        self.roll_outs: list[tuple[str, float]] = []
         self._dags_volume = ""
         #: what this lab did to its environment that a reset through the REST API would not undo (a component
         #: killed, restarted or replaced): such an environment is not kept for the next lab (``reuse.py``)
@@ -177,9 +174,7 @@ class LabLifecycle(LabContainers):
 
     def _start_containers(self) -> None:
         env, secrets_ = self.env, self.secrets
-        self.network = Network(docker_network_kw={"labels": self.labels("network")})
-        self.network.name = f"airflow-lab-{self.id}"
-        self.network.create()
+        self._create_network()
 
         # Airflow's metadata database comes migrated in the image (``airflow-lab images`` made it); only the
         # credentials are new (the database password; on Airflow 2 the API user's), set before Postgres listens.

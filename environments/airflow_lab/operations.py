@@ -174,9 +174,7 @@ class LabOperations(LabLifecycle):
         self.image = image
         self._connect()
         self.wait_healthy()
-        seconds = round(time.monotonic() - began, 2)
-        self.roll_outs.append((image, seconds))
-        return seconds
+        return round(time.monotonic() - began, 2)
 
     # -- upgrades: other Airflow components on the same database -------------------------------------------------------
 
