@@ -305,7 +305,44 @@ def suite_timings(path: Path) -> dict:
         }
     ends = [e["at"] for e in entries]
     summary["first_to_last_entry_s"] = round(max(ends) - min(ends), 1)
+    if cpu := machine_cpu(entries, files):
+        summary["cpu"] = cpu
     return summary
+
+
+def machine_cpu(entries: list[dict], files: list[dict]) -> dict | None:
+    """How busy the machine's cores were over the session and while its RUNS_ALONE files ran, and the session's
+    floor: its busy CPU time over the cores, the wall time no packing of the same work could beat here.
+
+    From the machine's own counters (``/proc/stat``), so anything else running on it counts too."""
+    marks = {e["event"]: e for e in entries if e["kind"] == "session" and "cpu_busy_s" in e}
+    if {"start", "end"} - marks.keys():
+        return None
+    start, end = marks["start"], marks["end"]
+    busy, whole = end["cpu_busy_s"] - start["cpu_busy_s"], end["cpu_all_s"] - start["cpu_all_s"]
+    cores = end["cores"]
+    cpu = {
+        "cores": cores,
+        "session_s": round(end["at"] - start["at"], 1),
+        "busy_cpu_s": round(busy),
+        "utilization": round(busy / whole, 2),
+        "floor_s": round(busy / cores, 1),
+    }
+    alone = [f for f in files if f["alone"] and "cpu_busy_s" in f]
+    if alone:
+        alone_busy = sum(f["cpu_busy_s"] for f in alone)
+        cpu["alone_files"] = {
+            "seconds": round(sum(f["seconds"] for f in alone), 1),
+            "busy_cpu_s": round(alone_busy),
+            "utilization": round(alone_busy / sum(f["cpu_all_s"] for f in alone), 2),
+        }
+        rest = whole - sum(f["cpu_all_s"] for f in alone)
+        cpu["the_rest"] = {
+            "seconds": round(rest / cores, 1),
+            "busy_cpu_s": round(busy - alone_busy),
+            "utilization": round((busy - alone_busy) / rest, 2),
+        }
+    return cpu
 
 
 def main() -> None:

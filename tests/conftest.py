@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from airflow_lab import timings
 
 # Airflow (imported by the DAG integrity test) reads its home at import time: keep it out of ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-lab-test-home-"))
@@ -122,17 +123,25 @@ def airflow_lab_up(*args: str) -> Iterator[str]:
     assert process.returncode == 130, process.stderr.read()[-2000:] if process.stderr else ""
 
 
+def pytest_sessionstart(session):
+    """The session's first timings line: when it began and the machine's CPU time then (the controller's only)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        timings.record("session", 0, event="start", cores=os.cpu_count(), **(timings.machine_cpu() or {}))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Where the session's time went (starts, runs, image builds), from the kit's timings file (`make test` sets it)."""
+    """Where the session's time went (starts, runs, image builds, the cores' work), from the kit's timings file
+    (`make test` sets it)."""
     path = os.environ.get("AIRFLOW_LAB_TIMINGS_FILE")
     if not path or not Path(path).exists() or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     sys.path.insert(0, str(PROJECT / "benchmarks"))
     from bench import suite_timings
 
+    timings.record("session", 0, event="end", cores=os.cpu_count(), **(timings.machine_cpu() or {}))
     summary = suite_timings(Path(path))
     terminalreporter.section("where the time went (airflow-lab timings)")
-    for kind in ("start", "reuse", "run", "build", "files"):
+    for kind in ("start", "reuse", "run", "build", "files", "cpu"):
         if kind in summary:
             terminalreporter.write_line(f"{kind}: {summary[kind]}")
 

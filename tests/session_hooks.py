@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow_lab import timings
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,8 @@ RUNS_ALONE = {
 # Not alone, though they wait long: labs/retries/deadline_failed_run (its one timing assertion has a 60 s margin,
 # made for a busy machine), labs/operate/db_clean (counts rows, times nothing) and labs/executors/exercises (the
 # celery_queues lab's run, which shares the cores too).
-_held: dict[str, tuple[Any, float, float]] = {}  # path: (lock file, began, seconds waited for it)
+#: path: (lock file, began, seconds waited for it, the machine's CPU time then)
+_held: dict[str, tuple[Any, float, float, dict[str, float] | None]] = {}
 
 # Files that go to one worker together, one after another: the book is built once per worker session (the
 # `built_book` fixture, ~100 s), and the QoS labs start equal environments, so each takes over the one before
@@ -119,16 +121,23 @@ def pytest_runtest_protocol(item, nextitem):
             _evict_kept()
             fcntl.flock(lock, mode)
         began = time.monotonic()
-        _held[path] = (lock, began, began - asked)
+        _held[path] = (lock, began, began - asked, timings.machine_cpu())
     yield
     if _file(nextitem) != path:
-        lock, began, waited = _held.pop(path)
+        lock, began, waited, cpu_began = _held.pop(path)
         lock.close()
-        # the suite's wall time is the alone files' time plus the shared files' time over the workers, plus waits
-        from airflow_lab import timings
-
+        # the suite's wall time is the alone files' time plus the shared files' time over the workers, plus waits;
+        # the machine's CPU during an alone file is that file's alone (nothing else of the suite runs)
         alone = path in RUNS_ALONE
-        timings.record("file", time.monotonic() - began, path=path, alone=alone, waited_s=round(waited, 2))
+        cpu = _cpu_since(cpu_began)
+        timings.record("file", time.monotonic() - began, path=path, alone=alone, waited_s=round(waited, 2), **cpu)
+
+
+def _cpu_since(began: dict[str, float] | None) -> dict[str, float]:
+    now = timings.machine_cpu()
+    if not began or not now:
+        return {}
+    return {key: round(now[key] - began[key], 2) for key in now}
 
 
 def _evict_kept() -> None:
