@@ -33,6 +33,9 @@ RUNS_ALONE = {
     "labs/qos/queued_timeout.ipynb",
     # a live scheduler that misses the health threshold under load is taken for dead: its tasks would be reset
     "labs/operate/failover_local.ipynb",
+    # each component survives a Postgres restart only if none of its queries falls inside the outage (the DAG
+    # processor queries every second, unguarded): beside another Airflow's start the restart is longer
+    "labs/operate/postgres_restart.ipynb",
     "tests/test_failures.py",
 }
 # Not alone, though they wait long: labs/retries/deadline_failed_run (its one timing assertion has a 60 s margin,

@@ -50,7 +50,9 @@ def test_a_session_without_its_start_and_end_has_no_cpu_figure(tmp_path):
 def test_a_test_session_records_the_machine_s_cpu_at_its_ends_and_around_each_file(tmp_path):
     timings = tmp_path / "timings.jsonl"
     env = os.environ | {"AIRFLOW_LAB_TIMINGS_FILE": str(timings)}
-    env.pop("AIRFLOW_LAB_SESSION")  # the inner session labels itself
+    # the inner session is a session of its own, not one of this session's xdist workers, and labels itself
+    for name in [n for n in env if n.startswith("PYTEST_XDIST_")] + ["AIRFLOW_LAB_SESSION"]:
+        env.pop(name)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/test_records.py", "-n", "1", "-q", "-p", "no:cacheprovider"],
         cwd=PROJECT,
