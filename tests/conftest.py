@@ -126,7 +126,11 @@ def airflow_lab_up(*args: str) -> Iterator[str]:
 def pytest_sessionstart(session):
     """The session's first timings line: when it began and the machine's CPU time then (the controller's only)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        timings.record("session", 0, event="start", cores=os.cpu_count(), **(timings.machine_cpu() or {}))
+        _mark_session("start")
+
+
+def _mark_session(event: str) -> None:
+    timings.record("session", 0, event=event, cores=os.cpu_count(), **(timings.machine_cpu() or {}))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -138,7 +142,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     sys.path.insert(0, str(PROJECT / "benchmarks"))
     from bench import suite_timings
 
-    timings.record("session", 0, event="end", cores=os.cpu_count(), **(timings.machine_cpu() or {}))
+    _mark_session("end")
     summary = suite_timings(Path(path))
     terminalreporter.section("where the time went (airflow-lab timings)")
     for kind in ("start", "reuse", "run", "build", "files", "cpu"):

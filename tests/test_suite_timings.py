@@ -18,10 +18,9 @@ def _lines(path, *entries: dict) -> None:
 
 
 def _file(path: str, at: float, seconds: float, alone: bool, busy: float, whole: float) -> dict:
-    return {"kind": "file", "at": at, "seconds": seconds, "path": path, "alone": alone, "waited_s": 0} | {
-        "cpu_busy_s": busy,
-        "cpu_all_s": whole,
-    }
+    return dict(
+        kind="file", at=at, seconds=seconds, path=path, alone=alone, waited_s=0, cpu_busy_s=busy, cpu_all_s=whole
+    )
 
 
 def test_the_floor_is_the_session_s_busy_cpu_over_the_cores_and_alone_files_are_apart(tmp_path):
